@@ -1,0 +1,131 @@
+/* engine.h - running pipelines: one event loop, many processes.
+ *
+ * An engine drives any number of runs at once in a single thread: steps
+ * are started with posix_spawn, each in its own process group; their
+ * output pipes, SIGCHLD, SIGINT and SIGTERM (through a signalfd) all
+ * arrive on one epoll; timeouts, kill grace periods and retry backoffs
+ * are deadlines that set the epoll timeout.  There is no thread per
+ * step.  Every state change is written to the store as it happens.
+ *
+ * The engine blocks SIGCHLD, SIGINT, SIGTERM and SIGHUP in the calling
+ * thread for its lifetime and makes the process a child subreaper, so
+ * orphaned grandchildren come back to it and can be killed.
+ *
+ * Not thread-safe: one thread owns an engine.
+ */
+#ifndef BATON_ENGINE_H
+#define BATON_ENGINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pipeline/status.h"
+
+struct error;
+struct kv;
+struct pipeline;
+struct store;
+struct engine;
+struct run;
+
+/* What a run is asked to do.  Everything is borrowed for the call to
+ * engine_add_run() only, except pipeline, which must outlive the run. */
+struct run_spec {
+	const struct pipeline *pipeline;
+	const struct kv *params;	/* --param overrides */
+	size_t nparams;
+	const char *only_step;		/* --step: run this step alone */
+	const char *from_step;		/* --from: this step and downstream */
+	const char *retry_of;		/* reuse succeeded steps of this run */
+	const char *parent_run;		/* set for a sub-pipeline's run */
+	const char *output_file;	/* write the run's output here */
+	int max_parallel;		/* 0 = pipeline's, then engine's */
+};
+
+enum event_type {
+	EV_RUN_START,
+	EV_STEP_START,
+	EV_STEP_RETRY,	/* a failed attempt will be retried after delay */
+	EV_STEP_END,	/* final: succeeded, failed, skipped, cancelled */
+	EV_RUN_END,
+};
+
+struct event {
+	enum event_type type;
+	int step;		/* step index, -1 for run events */
+	int64_t delay_ms;	/* EV_STEP_RETRY */
+	const char *error;	/* EV_STEP_RETRY / EV_STEP_END, or NULL */
+};
+
+/* Live, read-only view of one step of a run (for displays). */
+struct step_state {
+	enum step_status status;
+	bool included;		/* part of this run (else not shown) */
+	bool reused;		/* output taken from an earlier run */
+	int attempt;
+	int exit_code;		/* -1 when none */
+	int64_t started_mono;	/* latest attempt */
+	int64_t elapsed_ms;	/* total across attempts once final */
+	char *error;
+	json_t *output;
+	json_t *metrics;
+};
+
+struct engine_listener {
+	void (*on_event)(void *arg, const struct run *r,
+			 const struct event *ev);
+	void (*on_tick)(void *arg);	/* every tick_ms while running */
+	int tick_ms;
+	void *arg;
+};
+
+struct engine_config {
+	const char *state_dir;		/* logs go to state_dir/runs/RUN/ */
+	const char *store_location;	/* handed to sub-pipeline runs */
+	const char *project_root;
+	const char *self_exe;		/* this binary, for sub-pipelines */
+	int64_t log_max_bytes;
+	int default_parallel;		/* 0 = number of CPUs */
+	struct engine_listener listener;
+};
+
+/* Creates an engine writing to store s (borrowed, must outlive it).
+ * Returns NULL with err set if the event loop cannot be created. */
+struct engine *engine_new(struct store *s, const struct engine_config *cfg,
+			  struct error *err);
+void engine_free(struct engine *e);
+
+/* Prepares a run: resolves params, picks the steps to run, reuses
+ * earlier outputs, and records the run as running.  Returns 0 and sets
+ * *out (owned by the engine) or -EINVAL with err explaining a user
+ * mistake (unknown param, missing required param, unknown step...). */
+int engine_add_run(struct engine *e, const struct run_spec *spec,
+		   struct run **out, struct error *err);
+/* Runs the loop until every run has ended.  Returns 0, or a negative
+ * code for an internal failure. */
+int engine_wait(struct engine *e);
+/* Asks every run to stop (as SIGINT does). */
+void engine_cancel(struct engine *e);
+/* True once SIGINT/SIGTERM or engine_cancel() stopped the engine. */
+bool engine_cancelled(const struct engine *e);
+
+const char *run_id(const struct run *r);
+const struct pipeline *run_pipeline(const struct run *r);
+enum run_status run_status(const struct run *r);
+size_t run_nsteps(const struct run *r);
+const struct step_state *run_step(const struct run *r, size_t i);
+int64_t run_elapsed_ms(const struct run *r);
+/* The CLI exit code for a finished run (0, 2, 3, 130, 4). */
+int run_exit_code(const struct run *r);
+/* The run's output: the single final step's output, or an object of
+ * final steps' outputs by name; NULL if none.  Borrowed. */
+json_t *run_output(const struct run *r);
+
+/* recover.c: marks runs whose baton process died as interrupted and
+ * kills their leftover processes.  Returns how many runs it recovered,
+ * or a negative code; describes each in *notes if not NULL. */
+int engine_recover(struct store *s, char **notes);
+
+#endif

@@ -1,0 +1,108 @@
+/* engine_int.h - state shared by engine.c (the loop) and run.c (the
+ * step state machine).  Private to src/engine/. */
+#ifndef BATON_ENGINE_INT_H
+#define BATON_ENGINE_INT_H
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include "engine.h"
+
+struct step_rt {
+	struct step_state st;	/* public view; first member */
+	struct run *run;
+	size_t idx;
+	bool selected;		/* will be executed in this run */
+	int ndeps_left;		/* included upstreams not yet satisfied */
+	pid_t pid;		/* > 0 while the process is alive */
+	int out_fd;		/* output pipe, -1 when closed */
+	int log_fd;		/* opened at the first byte of output */
+	int64_t log_bytes;
+	bool log_capped;
+	bool exited;
+	int wstatus;
+	bool timed_out;		/* step timeout fired this attempt */
+	bool stopping;		/* cancel or pipeline timeout is ending it */
+	char *spawn_error;	/* the attempt could not start */
+	int64_t first_mono;	/* start of the first attempt */
+	int64_t deadline;	/* step timeout (mono ms), 0 = none */
+	int64_t kill_at;	/* SIGKILL after grace, 0 = none */
+	int64_t pipe_deadline;	/* give up on output after exit */
+	int64_t retry_at;	/* next attempt, 0 = none */
+	int64_t first_wall;	/* start of the first attempt */
+	int64_t started_wall;	/* start of the latest attempt */
+	int64_t finished_wall;
+	char *log_path;
+	char *out_path;
+};
+
+struct run {
+	struct engine *e;
+	char id[64];
+	const struct pipeline *p;
+	struct step_rt *steps;
+	size_t **down;		/* down[i]: steps that depend on i */
+	size_t *ndown;
+	size_t *ready;		/* FIFO of steps ready to start */
+	size_t ready_head;
+	size_t ready_tail;
+	int running;		/* processes alive */
+	int nretrying;
+	int max_parallel;
+	size_t nleft;		/* included steps not yet final */
+	size_t nincluded;
+	enum run_status status;
+	json_t *ctx;		/* template context */
+	char *dir;
+	char *parent_run;
+	char *retry_of;
+	char *output_file;
+	char *error;
+	json_t *output;
+	int64_t created_wall;
+	int64_t started_mono;
+	int64_t finished_mono;
+	int64_t deadline;	/* pipeline timeout, 0 = none */
+	bool timed_out;
+	bool finished;
+	bool killed_any;	/* something had to be killed */
+	int exit_code;
+	uint64_t rng;
+};
+
+struct engine {
+	struct store *store;
+	struct engine_config cfg;
+	int epfd;
+	int sigfd;
+	sigset_t oldmask;
+	struct run **runs;
+	size_t nruns;
+	size_t cap;
+	struct step_rt **live;	/* steps with a process or open pipe */
+	size_t nlive;
+	size_t live_cap;
+	bool cancelling;
+	int nsignals;
+	bool orphans_seen;
+	int64_t last_tick;
+};
+
+/* engine.c */
+void engine_emit(struct engine *e, const struct run *r, enum event_type t,
+		 int step, int64_t delay, const char *error);
+int engine_watch(struct engine *e, struct step_rt *s);
+void engine_unwatch(struct engine *e, struct step_rt *s);
+/* run.c */
+int run_prepare(struct run *r, const struct run_spec *spec,
+		struct error *err);
+void run_pump(struct run *r);
+void run_attempt_done(struct step_rt *s);
+void run_stop(struct run *r, bool timed_out);
+void run_fire_retries(struct run *r, int64_t now);
+void run_free(struct run *r);
+void step_record(struct step_rt *s);
+void record_attempt(struct step_rt *s);
+void step_spawn(struct step_rt *s);
+
+#endif

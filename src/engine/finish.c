@@ -1,0 +1,181 @@
+/* finish.c - ending a run: its status, exit code and output; and the
+ * read-only accessors displays use. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+#include "pipeline/pipeline.h"
+#include "proc.h"
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/timeutil.h"
+
+void record_run(struct run *r);	/* run.c */
+
+/* The output of a run: that of its one final step, or of each final
+ * step by name.  A final step is one nothing in the run depends on. */
+static json_t *collect_output(struct run *r)
+{
+	json_t *all = json_object(), *one = NULL;
+	size_t nfinal = 0;
+
+	for (size_t i = 0; i < r->p->nsteps; i++) {
+		struct step_rt *s = &r->steps[i];
+		bool final = true;
+
+		if (!s->st.included)
+			continue;
+		for (size_t k = 0; k < r->ndown[i]; k++)
+			if (r->steps[r->down[i][k]].st.included)
+				final = false;
+		if (!final)
+			continue;
+		nfinal++;
+		if (s->st.output) {
+			one = s->st.output;
+			json_object_set(all, r->p->steps[i].name, s->st.output);
+		}
+	}
+	if (nfinal == 1 && one) {
+		json_decref(all);
+		return json_incref(one);
+	}
+	if (!json_object_size(all)) {
+		json_decref(all);
+		return NULL;
+	}
+	return all;
+}
+
+static void write_output_file(struct run *r)
+{
+	FILE *f;
+
+	if (!r->output_file || !r->output)
+		return;
+	f = fopen(r->output_file, "w");
+	if (!f)
+		return;
+	json_dumpf(r->output, f, JSON_COMPACT | JSON_ENCODE_ANY);
+	fclose(f);
+}
+
+static void decide_status(struct run *r)
+{
+	size_t ok = 0, bad = 0;
+
+	for (size_t i = 0; i < r->p->nsteps; i++) {
+		const struct step_rt *s = &r->steps[i];
+
+		if (!s->st.included || s->st.reused)
+			continue;
+		if (s->st.status == STEP_SUCCEEDED)
+			ok++;
+		else if (s->st.status == STEP_FAILED)
+			bad++;
+	}
+	if (r->e->cancelling && !r->timed_out) {
+		r->status = RUN_CANCELLED;
+		r->exit_code = 130;
+	} else if (!bad && !r->timed_out) {
+		r->status = RUN_SUCCEEDED;
+		r->exit_code = 0;
+	} else {
+		r->status = RUN_FAILED;
+		r->exit_code = ok ? 2 : 3;
+	}
+}
+
+void run_finish(struct run *r)
+{
+	r->finished = true;
+	r->finished_mono = time_mono_ms();
+	decide_status(r);
+	r->output = collect_output(r);
+	write_output_file(r);
+	record_run(r);
+	engine_emit(r->e, r, EV_RUN_END, -1, 0, r->error);
+	/* Processes that escaped their group (setsid, double fork) still
+	 * carry the run's id in their environment. */
+	if (r->killed_any || r->e->orphans_seen)
+		proc_kill_tagged(r->parent_run ? "BATON_RUN_ID"
+					       : "BATON_ROOT_RUN",
+				 r->id);
+}
+
+void run_free(struct run *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; r->steps && i < r->p->nsteps; i++) {
+		struct step_rt *s = &r->steps[i];
+
+		if (s->out_fd >= 0)
+			close(s->out_fd);
+		if (s->log_fd >= 0)
+			close(s->log_fd);
+		free(s->st.error);
+		json_decref(s->st.output);
+		json_decref(s->st.metrics);
+		free(s->spawn_error);
+		free(s->log_path);
+		free(s->out_path);
+	}
+	for (size_t i = 0; r->down && i < r->p->nsteps; i++)
+		free(r->down[i]);
+	free(r->down);
+	free(r->ndown);
+	free(r->steps);
+	free(r->ready);
+	json_decref(r->ctx);
+	json_decref(r->output);
+	free(r->dir);
+	free(r->parent_run);
+	free(r->retry_of);
+	free(r->output_file);
+	free(r->error);
+	free(r);
+}
+
+const char *run_id(const struct run *r)
+{
+	return r->id;
+}
+
+const struct pipeline *run_pipeline(const struct run *r)
+{
+	return r->p;
+}
+
+enum run_status run_status(const struct run *r)
+{
+	return r->status;
+}
+
+size_t run_nsteps(const struct run *r)
+{
+	return r->p->nsteps;
+}
+
+const struct step_state *run_step(const struct run *r, size_t i)
+{
+	return &r->steps[i].st;
+}
+
+int64_t run_elapsed_ms(const struct run *r)
+{
+	return (r->finished ? r->finished_mono : time_mono_ms()) -
+	       r->started_mono;
+}
+
+int run_exit_code(const struct run *r)
+{
+	return r->exit_code;
+}
+
+json_t *run_output(const struct run *r)
+{
+	return r->output;
+}

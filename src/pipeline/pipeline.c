@@ -1,0 +1,560 @@
+/* pipeline.c - loading one pipeline file into struct pipeline. */
+#include "pipeline.h"
+
+#include <ctype.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/diag.h"
+#include "config/yaml.h"
+#include "template.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/str.h"
+
+#define DEFAULT_KILL_GRACE_MS 5000
+
+static const char *const pipeline_keys[] = {
+	"name", "description", "params", "env", "timeout", "max_parallel",
+	"continue_on_failure", "defaults", "steps", NULL,
+};
+static const char *const step_keys[] = {
+	"name", "description", "run", "script", "pipeline", "params",
+	"depends_on", "env", "timeout", "retry", "continue_on_failure",
+	"kill_grace", NULL,
+};
+static const char *const defaults_keys[] = {
+	"env", "timeout", "retry", "continue_on_failure", "kill_grace", NULL,
+};
+static const char *const retry_keys[] = {
+	"max_attempts", "backoff", "multiplier", "max_backoff", "jitter",
+	"on_exit_codes", "backoff_seconds", "backoff_multiplier",
+	"max_backoff_seconds", NULL,
+};
+
+struct loader {
+	struct pipeline *p;
+	const char *file;
+	struct diags *d;
+	int errors;
+};
+
+static void fail(struct loader *l)
+{
+	l->errors++;
+}
+
+static bool valid_name(const char *s, bool env)
+{
+	if (!*s || (env && isdigit((unsigned char)*s)))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' &&
+		    (env || *s != '-'))
+			return false;
+	return true;
+}
+
+/* Reads a map of scalars (env, params) into a kv array.  Params may
+ * also be written {default: X, description: Y}. */
+static void load_kv(struct loader *l, const struct ynode *map,
+		    const char *key, bool params, struct kv **out, size_t *n)
+{
+	static const char *const param_keys[] = {"default", "description",
+						  NULL};
+	const struct ynode *m = ymap_get(map, key);
+
+	if (!m || ynode_is_null(m))
+		return;
+	if (m->kind != YN_MAP) {
+		diags_at(l->d, l->file, m, "'%s' must be a mapping, not %s",
+			 key, ynode_kind_name(m));
+		fail(l);
+		return;
+	}
+	*out = xcalloc(m->n + 1, sizeof(**out));
+	for (size_t i = 0; i < m->n; i++) {
+		const struct ynode *k = m->pairs[i].key, *v = m->pairs[i].val;
+		struct kv *kv = &(*out)[*n];
+		const char *def = NULL, *desc = NULL;
+
+		if (k->kind != YN_SCALAR || !valid_name(k->str, !params)) {
+			diags_at(l->d, l->file, k,
+				 "invalid %s name '%s'", params ? "param" : "env",
+				 k->kind == YN_SCALAR ? k->str : "?");
+			fail(l);
+			continue;
+		}
+		if (params && v->kind == YN_MAP) {
+			if (ymap_check_keys(v, param_keys, "param", l->file,
+					    l->d) < 0 ||
+			    yget_str(v, "default", &def, l->file, l->d) < 0 ||
+			    yget_str(v, "description", &desc, l->file, l->d) < 0)
+				fail(l);
+		} else if (v->kind != YN_SCALAR) {
+			diags_at(l->d, l->file, v,
+				 "value of '%s' must be a string, not %s",
+				 k->str, ynode_kind_name(v));
+			fail(l);
+			continue;
+		} else if (!ynode_is_null(v) || !params) {
+			def = v->str;
+		}
+		kv->key = xstrdup(k->str);
+		kv->val = xstrdup(def);
+		kv->desc = xstrdup(desc);
+		(*n)++;
+	}
+}
+
+static void kv_free(struct kv *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].key);
+		free(v[i].val);
+		free(v[i].desc);
+	}
+	free(v);
+}
+
+static void load_exit_codes(struct loader *l, const struct ynode *node,
+			    struct retry *r)
+{
+	if (node->kind != YN_SEQ) {
+		diags_at(l->d, l->file, node,
+			 "'on_exit_codes' must be a list of exit codes");
+		fail(l);
+		return;
+	}
+	free(r->on_exit_codes);
+	r->on_exit_codes = xcalloc(node->n + 1, sizeof(int));
+	r->non_exit_codes = 0;
+	for (size_t i = 0; i < node->n; i++) {
+		int64_t c;
+
+		if (node->items[i]->kind != YN_SCALAR ||
+		    str_to_i64(node->items[i]->str, &c) < 0 || c < 0 ||
+		    c > 255) {
+			diags_at(l->d, l->file, node->items[i],
+				 "exit codes must be whole numbers 0-255");
+			fail(l);
+			continue;
+		}
+		r->on_exit_codes[r->non_exit_codes++] = (int)c;
+	}
+}
+
+static void load_retry(struct loader *l, const struct ynode *owner,
+		       struct retry *r)
+{
+	const struct ynode *node = ymap_get(owner, "retry"), *codes;
+	int64_t n = r->max_attempts, ms;
+	double x;
+
+	if (!node || ynode_is_null(node))
+		return;
+	if (node->kind == YN_SCALAR) {
+		/* retry: 3 is short for retry: {max_attempts: 3} */
+		if (yget_int(owner, "retry", 1, 1000, &n, l->file, l->d) < 0)
+			fail(l);
+		r->max_attempts = (int)n;
+		return;
+	}
+	if (node->kind != YN_MAP) {
+		diags_at(l->d, l->file, node,
+			 "'retry' must be a mapping or a number of attempts");
+		fail(l);
+		return;
+	}
+	if (ymap_check_keys(node, retry_keys, "retry", l->file, l->d) < 0)
+		fail(l);
+	if (yget_int(node, "max_attempts", 1, 1000, &n, l->file, l->d) < 0)
+		fail(l);
+	r->max_attempts = (int)n;
+	if (yget_duration(node, "backoff_seconds", &r->backoff_ms, l->file,
+			  l->d) < 0 ||
+	    yget_duration(node, "backoff", &r->backoff_ms, l->file, l->d) < 0)
+		fail(l);
+	x = r->multiplier;
+	if (yget_double(node, "backoff_multiplier", 1, 100, &x, l->file,
+			l->d) < 0 ||
+	    yget_double(node, "multiplier", 1, 100, &x, l->file, l->d) < 0)
+		fail(l);
+	r->multiplier = x;
+	ms = r->max_backoff_ms;
+	if (yget_duration(node, "max_backoff_seconds", &ms, l->file, l->d) < 0 ||
+	    yget_duration(node, "max_backoff", &ms, l->file, l->d) < 0)
+		fail(l);
+	r->max_backoff_ms = ms;
+	x = r->jitter;
+	if (yget_double(node, "jitter", 0, 1, &x, l->file, l->d) < 0)
+		fail(l);
+	r->jitter = x;
+	codes = ymap_get(node, "on_exit_codes");
+	if (codes && !ynode_is_null(codes))
+		load_exit_codes(l, codes, r);
+}
+
+static void retry_copy(struct retry *dst, const struct retry *src)
+{
+	*dst = *src;
+	if (src->non_exit_codes) {
+		dst->on_exit_codes = xcalloc(src->non_exit_codes, sizeof(int));
+		memcpy(dst->on_exit_codes, src->on_exit_codes,
+		       src->non_exit_codes * sizeof(int));
+	} else {
+		dst->on_exit_codes = NULL;
+	}
+}
+
+/* Settings that `defaults:` provides and a step may override. */
+struct step_defaults {
+	struct kv *env;
+	size_t nenv;
+	int64_t timeout_ms;
+	int64_t kill_grace_ms;
+	bool continue_on_failure;
+	struct retry retry;
+};
+
+static void load_defaults(struct loader *l, const struct ynode *root,
+			  struct step_defaults *df)
+{
+	const struct ynode *node = ymap_get(root, "defaults");
+
+	df->kill_grace_ms = DEFAULT_KILL_GRACE_MS;
+	df->continue_on_failure = l->p->continue_on_failure;
+	df->retry = (struct retry){.max_attempts = 1, .backoff_ms = 1000,
+				   .multiplier = 2, .max_backoff_ms = 600000,
+				   .jitter = 0.1};
+	if (!node || ynode_is_null(node))
+		return;
+	if (node->kind != YN_MAP) {
+		diags_at(l->d, l->file, node, "'defaults' must be a mapping");
+		fail(l);
+		return;
+	}
+	if (ymap_check_keys(node, defaults_keys, "defaults", l->file, l->d) < 0)
+		fail(l);
+	load_kv(l, node, "env", false, &df->env, &df->nenv);
+	if (yget_duration(node, "timeout", &df->timeout_ms, l->file, l->d) < 0 ||
+	    yget_duration(node, "kill_grace", &df->kill_grace_ms, l->file,
+			  l->d) < 0 ||
+	    yget_bool(node, "continue_on_failure", &df->continue_on_failure,
+		      l->file, l->d) < 0)
+		fail(l);
+	load_retry(l, node, &df->retry);
+}
+
+/* Step env = defaults env overridden key by key by the step's own. */
+static void merge_env(struct step *s, const struct step_defaults *df)
+{
+	size_t n = s->nenv;
+
+	for (size_t i = 0; i < df->nenv; i++) {
+		size_t j;
+
+		for (j = 0; j < n; j++)
+			if (!strcmp(s->env[j].key, df->env[i].key))
+				break;
+		if (j < n)
+			continue;
+		s->env = xrealloc(s->env, (s->nenv + 1) * sizeof(*s->env));
+		s->env[s->nenv].key = xstrdup(df->env[i].key);
+		s->env[s->nenv].val = xstrdup(df->env[i].val);
+		s->env[s->nenv].desc = NULL;
+		s->nenv++;
+	}
+}
+
+static void load_action(struct loader *l, const struct ynode *node,
+			struct step *s)
+{
+	const char *run = NULL, *script = NULL, *sub = NULL;
+	int count;
+
+	if (yget_str(node, "run", &run, l->file, l->d) < 0 ||
+	    yget_str(node, "script", &script, l->file, l->d) < 0 ||
+	    yget_str(node, "pipeline", &sub, l->file, l->d) < 0) {
+		fail(l);
+		return;
+	}
+	count = !!run + !!script + !!sub;
+	if (count == 0) {
+		diags_at(l->d, l->file, node,
+			 "step '%s' needs one of 'run', 'script' or 'pipeline'",
+			 s->name);
+		fail(l);
+	} else if (count > 1) {
+		diags_at(l->d, l->file, node,
+			 "step '%s' has more than one of 'run', 'script' and "
+			 "'pipeline'; choose one",
+			 s->name);
+		fail(l);
+	}
+	if (run) {
+		s->kind = STEP_KIND_RUN;
+		s->run = xstrdup(run);
+	} else if (script) {
+		const struct ynode *v = ymap_get(node, "script");
+		struct stat st;
+
+		s->kind = STEP_KIND_SCRIPT;
+		s->script = xasprintf("%s/%s", l->p->scripts_dir, script);
+		if (stat(s->script, &st) < 0 || !S_ISREG(st.st_mode)) {
+			diags_at(l->d, l->file, v,
+				 "script '%s' not found (looked for %s)",
+				 script, s->script);
+			fail(l);
+		}
+	} else if (sub) {
+		s->kind = STEP_KIND_PIPELINE;
+		s->pipeline = xstrdup(sub);
+	}
+	if (ymap_get(node, "params") && s->kind != STEP_KIND_PIPELINE) {
+		diags_at(l->d, l->file, ymap_pair(node, "params")->key,
+			 "'params' on a step is only for 'pipeline' steps "
+			 "(did you mean 'env'?)");
+		fail(l);
+	}
+}
+
+static void load_step(struct loader *l, const struct ynode *node,
+		      struct step *s, const struct step_defaults *df)
+{
+	const char *name = NULL, *desc = NULL;
+	const char **deps = NULL;
+	size_t ndeps = 0;
+
+	s->line = node->line;
+	s->col = node->col;
+	s->timeout_ms = df->timeout_ms;
+	s->kill_grace_ms = df->kill_grace_ms;
+	s->continue_on_failure = df->continue_on_failure;
+	retry_copy(&s->retry, &df->retry);
+	if (node->kind != YN_MAP) {
+		diags_at(l->d, l->file, node, "a step must be a mapping, not %s",
+			 ynode_kind_name(node));
+		fail(l);
+		s->name = xstrdup("?");
+		return;
+	}
+	if (ymap_require(node, "name", "step", l->file, l->d) < 0 ||
+	    yget_str(node, "name", &name, l->file, l->d) < 0)
+		fail(l);
+	s->name = xstrdup(name ? name : "?");
+	if (name && !valid_name(name, false)) {
+		diags_at(l->d, l->file, ymap_get(node, "name"),
+			 "step name '%s' may contain only letters, digits, "
+			 "'_' and '-'",
+			 name);
+		fail(l);
+	}
+	if (ymap_check_keys(node, step_keys, "step", l->file, l->d) < 0)
+		fail(l);
+	if (yget_str(node, "description", &desc, l->file, l->d) < 0 ||
+	    yget_strlist(node, "depends_on", &deps, &ndeps, l->file, l->d) < 0 ||
+	    yget_duration(node, "timeout", &s->timeout_ms, l->file, l->d) < 0 ||
+	    yget_duration(node, "kill_grace", &s->kill_grace_ms, l->file,
+			  l->d) < 0 ||
+	    yget_bool(node, "continue_on_failure", &s->continue_on_failure,
+		      l->file, l->d) < 0)
+		fail(l);
+	s->description = xstrdup(desc);
+	s->deps = xcalloc(ndeps + 1, sizeof(*s->deps));
+	for (size_t i = 0; i < ndeps; i++)
+		s->deps[i] = xstrdup(deps[i]);
+	s->ndeps = ndeps;
+	free(deps);
+	load_kv(l, node, "env", false, &s->env, &s->nenv);
+	load_kv(l, node, "params", true, &s->with, &s->nwith);
+	merge_env(s, df);
+	load_retry(l, node, &s->retry);
+	load_action(l, node, s);
+}
+
+static void check_duplicate_steps(struct loader *l, const struct ynode *seq)
+{
+	struct pipeline *p = l->p;
+
+	for (size_t i = 0; i < p->nsteps; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(p->steps[i].name, p->steps[j].name) &&
+			    strcmp(p->steps[i].name, "?")) {
+				diags_at(l->d, l->file,
+					 ymap_get(seq->items[i], "name"),
+					 "duplicate step name '%s' (first "
+					 "defined at line %d)",
+					 p->steps[i].name, p->steps[j].line);
+				fail(l);
+				break;
+			}
+}
+
+static void load_steps(struct loader *l, const struct ynode *root,
+		       const struct step_defaults *df)
+{
+	const struct ynode *seq = ymap_get(root, "steps");
+
+	if (ymap_require(root, "steps", "pipeline", l->file, l->d) < 0) {
+		fail(l);
+		return;
+	}
+	if (seq->kind != YN_SEQ) {
+		diags_at(l->d, l->file, seq, "'steps' must be a list, not %s",
+			 ynode_kind_name(seq));
+		fail(l);
+		return;
+	}
+	if (seq->n == 0) {
+		diags_at(l->d, l->file, seq, "pipeline has no steps");
+		fail(l);
+		return;
+	}
+	l->p->steps = xcalloc(seq->n, sizeof(*l->p->steps));
+	for (size_t i = 0; i < seq->n; i++) {
+		load_step(l, seq->items[i], &l->p->steps[i], df);
+		l->p->nsteps++;
+	}
+	check_duplicate_steps(l, seq);
+}
+
+static void load_top(struct loader *l, const struct ynode *root)
+{
+	struct pipeline *p = l->p;
+	const char *name = NULL, *desc = NULL;
+	int64_t mp = 0;
+
+	if (ymap_check_keys(root, pipeline_keys, "pipeline", l->file, l->d) < 0)
+		fail(l);
+	if (yget_str(root, "name", &name, l->file, l->d) < 0 ||
+	    yget_str(root, "description", &desc, l->file, l->d) < 0 ||
+	    yget_duration(root, "timeout", &p->timeout_ms, l->file, l->d) < 0 ||
+	    yget_int(root, "max_parallel", 1, 100000, &mp, l->file, l->d) < 0 ||
+	    yget_bool(root, "continue_on_failure", &p->continue_on_failure,
+		      l->file, l->d) < 0)
+		fail(l);
+	p->name = xstrdup(name ? name : p->id);
+	p->description = xstrdup(desc);
+	p->max_parallel = (int)mp;
+	load_kv(l, root, "params", true, &p->params, &p->nparams);
+	load_kv(l, root, "env", false, &p->env, &p->nenv);
+}
+
+static char *file_stem(const char *file)
+{
+	const char *base = strrchr(file, '/');
+	size_t n;
+
+	base = base ? base + 1 : file;
+	n = strlen(base);
+	if (str_ends(base, ".yaml"))
+		n -= 5;
+	else if (str_ends(base, ".yml"))
+		n -= 4;
+	return xstrndup(base, n);
+}
+
+static void init_paths(struct pipeline *p, const char *file,
+		       const char *workdir)
+{
+	const char *slash = strrchr(file, '/');
+
+	p->file = xstrdup(file);
+	p->id = file_stem(file);
+	if (slash)
+		p->scripts_dir = xasprintf("%.*s/%s", (int)(slash - file), file,
+					   p->id);
+	else
+		p->scripts_dir = xstrdup(p->id);
+	p->workdir = xstrdup(workdir ? workdir : ".");
+}
+
+struct pipeline *pipeline_load(const char *file, const char *workdir,
+			       struct diags *d)
+{
+	struct loader l = {.file = file, .d = d};
+	struct step_defaults df = {0};
+	size_t before = d->n;
+	struct ynode *root = yaml_load(file, d);
+
+	if (!root)
+		return NULL;
+	l.p = xcalloc(1, sizeof(*l.p));
+	init_paths(l.p, file, workdir);
+	if (root->kind != YN_MAP) {
+		diags_at(d, file, root,
+			 "a pipeline file must be a mapping with 'steps'");
+		fail(&l);
+		goto out;
+	}
+	load_top(&l, root);
+	load_defaults(&l, root, &df);
+	load_steps(&l, root, &df);
+	if (!l.errors && dag_build(l.p, d) < 0)
+		fail(&l);
+	if (!l.errors && pipeline_check_templates(l.p, d) < 0)
+		fail(&l);
+out:
+	kv_free(df.env, df.nenv);
+	free(df.retry.on_exit_codes);
+	ynode_free(root);
+	if (l.errors || d->n > before) {
+		pipeline_free(l.p);
+		return NULL;
+	}
+	return l.p;
+}
+
+void pipeline_free(struct pipeline *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nsteps; i++) {
+		struct step *s = &p->steps[i];
+
+		free(s->name);
+		free(s->description);
+		free(s->run);
+		free(s->script);
+		free(s->pipeline);
+		kv_free(s->with, s->nwith);
+		for (size_t j = 0; j < s->ndeps; j++)
+			free(s->deps[j]);
+		free(s->deps);
+		free(s->dep_idx);
+		kv_free(s->env, s->nenv);
+		free(s->retry.on_exit_codes);
+	}
+	free(p->steps);
+	kv_free(p->params, p->nparams);
+	kv_free(p->env, p->nenv);
+	free(p->order);
+	free(p->level);
+	free(p->id);
+	free(p->name);
+	free(p->description);
+	free(p->file);
+	free(p->scripts_dir);
+	free(p->workdir);
+	free(p);
+}
+
+int pipeline_step_index(const struct pipeline *p, const char *name)
+{
+	for (size_t i = 0; i < p->nsteps; i++)
+		if (!strcmp(p->steps[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+int pipeline_param_index(const struct pipeline *p, const char *name)
+{
+	for (size_t i = 0; i < p->nparams; i++)
+		if (!strcmp(p->params[i].key, name))
+			return (int)i;
+	return -1;
+}

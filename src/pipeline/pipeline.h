@@ -1,0 +1,107 @@
+/* pipeline.h - pipelines as loaded from YAML: a DAG of steps.
+ *
+ * A pipeline is one file, pipelines/ID.yaml; its scripts live in
+ * pipelines/ID/.  pipeline_load() reads and checks one file completely
+ * (schema, durations, dependencies, cycles, templates, script files)
+ * and reports every problem into a struct diags.  The result is plain
+ * data that the engine only reads.
+ *
+ * A struct pipeline owns everything it points to; pipeline_free() frees
+ * it.  Nothing here touches processes, the store or the terminal.
+ */
+#ifndef BATON_PIPELINE_H
+#define BATON_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct diags;
+
+struct kv {
+	char *key;
+	char *val;	/* NULL: a param with no default (required) */
+	char *desc;	/* params only: optional description */
+};
+
+struct retry {
+	int max_attempts;	/* total attempts, >= 1 */
+	int64_t backoff_ms;	/* delay before the 2nd attempt */
+	double multiplier;	/* each later delay is this many times longer */
+	int64_t max_backoff_ms;	/* cap on one delay (0 = none) */
+	double jitter;		/* +/- fraction of the delay, 0..1 */
+	int *on_exit_codes;	/* retry only on these codes (none = any) */
+	size_t non_exit_codes;
+};
+
+enum step_kind { STEP_KIND_RUN, STEP_KIND_SCRIPT, STEP_KIND_PIPELINE };
+
+struct step {
+	char *name;
+	char *description;
+	enum step_kind kind;
+	char *run;		/* STEP_KIND_RUN: the command */
+	char *script;		/* STEP_KIND_SCRIPT: absolute script path */
+	char *pipeline;		/* STEP_KIND_PIPELINE: sub-pipeline id */
+	struct kv *with;	/* params passed to the sub-pipeline */
+	size_t nwith;
+	char **deps;		/* depends_on, as written */
+	size_t ndeps;
+	size_t *dep_idx;	/* depends_on, resolved to step indices */
+	struct kv *env;
+	size_t nenv;
+	int64_t timeout_ms;	/* 0 = none */
+	int64_t kill_grace_ms;	/* SIGTERM -> SIGKILL delay */
+	struct retry retry;
+	bool continue_on_failure;
+	int line;		/* where the step is defined */
+	int col;
+};
+
+struct pipeline {
+	char *id;		/* file name without .yaml: what users type */
+	char *name;		/* display name (seed 004's name:) */
+	char *description;
+	char *file;		/* the YAML file */
+	char *scripts_dir;	/* directory named after the file */
+	char *workdir;		/* where steps run: the project root */
+	struct kv *params;
+	size_t nparams;
+	struct kv *env;
+	size_t nenv;
+	int64_t timeout_ms;	/* whole-run bound, 0 = none */
+	int max_parallel;	/* 0 = use the engine's default */
+	bool continue_on_failure;
+	struct step *steps;
+	size_t nsteps;
+	size_t *order;		/* steps in a topological order */
+	int *level;		/* level[i]: longest dependency chain to i */
+	int nlevels;
+};
+
+/* Loads and checks pipelines/ID.yaml.  workdir is where steps will run.
+ * Returns the pipeline (caller frees with pipeline_free()) or NULL after
+ * adding at least one error to d. */
+struct pipeline *pipeline_load(const char *file, const char *workdir,
+			       struct diags *d);
+void pipeline_free(struct pipeline *p);
+/* Index of the step called name, or -1.  */
+int pipeline_step_index(const struct pipeline *p, const char *name);
+/* Index of the param called name, or -1. */
+int pipeline_param_index(const struct pipeline *p, const char *name);
+
+/* check.c: checks every {{ }} reference in commands, env and params:
+ * params must be declared, steps.X must be an upstream of the step.
+ * Returns 0 or -1 after reporting into d. */
+int pipeline_check_templates(const struct pipeline *p, struct diags *d);
+
+/* dag.c: resolves depends_on, rejects unknown and self dependencies and
+ * cycles (printing the cycle), and fills order/level.  Returns 0 or -1
+ * after reporting into d. */
+int dag_build(struct pipeline *p, struct diags *d);
+/* True if step a is an upstream (transitive dependency) of step b. */
+bool dag_is_upstream(const struct pipeline *p, size_t a, size_t b);
+/* Marks in mark[] (nsteps entries) step s and every step downstream. */
+void dag_mark_downstream(const struct pipeline *p, size_t s, bool *mark);
+
+#endif

@@ -1,0 +1,172 @@
+/* store.c - picks a store implementation and forwards calls to it. */
+#include "store.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/error.h"
+#include "../util/str.h"
+#include "store_impl.h"
+
+int store_open(const char *location, struct store **out, struct error *err)
+{
+	/* Never echo the location back: a URL may carry a password. */
+	if (str_starts(location, "postgres://") ||
+	    str_starts(location, "postgresql://"))
+		return error_set(err, -ENOTSUP,
+				 "PostgreSQL stores are not supported yet; "
+				 "give a SQLite file path as the store");
+	return store_sqlite_open(location, out, err);
+}
+
+void store_free(struct store *s)
+{
+	if (s)
+		s->ops->free(s);
+}
+
+int store_begin(struct store *s)
+{
+	return s->ops->begin(s);
+}
+
+int store_commit(struct store *s)
+{
+	return s->ops->commit(s);
+}
+
+int store_run_put(struct store *s, const struct run_rec *r)
+{
+	return s->ops->run_put(s, r);
+}
+
+int store_step_put(struct store *s, const struct step_rec *st)
+{
+	return s->ops->step_put(s, st);
+}
+
+int store_attempt_put(struct store *s, const struct attempt_rec *a)
+{
+	return s->ops->attempt_put(s, a);
+}
+
+int store_run_get(struct store *s, const char *id, struct run_rec *out,
+		  struct error *err)
+{
+	return s->ops->run_get(s, id, out, err);
+}
+
+int store_runs_list(struct store *s, const struct run_filter *f,
+		    struct run_rec **out, size_t *n)
+{
+	return s->ops->runs_list(s, f, out, n);
+}
+
+int store_steps_list(struct store *s, const char *run_id,
+		     struct step_rec **out, size_t *n)
+{
+	return s->ops->steps_list(s, run_id, out, n);
+}
+
+int store_attempts_list(struct store *s, const char *run_id,
+			struct attempt_rec **out, size_t *n)
+{
+	return s->ops->attempts_list(s, run_id, out, n);
+}
+
+int store_prune(struct store *s, int64_t before_ms, int keep_runs,
+		char ***dirs, size_t *ndirs)
+{
+	return s->ops->prune(s, before_ms, keep_runs, dirs, ndirs);
+}
+
+int store_flag_set(struct store *s, const char *pipeline, const char *step,
+		   bool tested, const char *by)
+{
+	return s->ops->flag_set(s, pipeline, step, tested, by);
+}
+
+int store_flag_get(struct store *s, const char *pipeline, const char *step,
+		   bool *tested)
+{
+	return s->ops->flag_get(s, pipeline, step, tested);
+}
+
+/* The release functions leave the record zeroed, so releasing twice or
+ * reusing the record is safe. */
+void run_rec_release(struct run_rec *r)
+{
+	if (!r)
+		return;
+	free(r->id);
+	free(r->pipeline);
+	free(r->tenant);
+	free(r->batch);
+	free(r->parent_run);
+	free(r->retry_of);
+	free(r->params_json);
+	free(r->output_json);
+	free(r->error);
+	free(r->state_dir);
+	memset(r, 0, sizeof(*r));
+}
+
+void step_rec_release(struct step_rec *st)
+{
+	if (!st)
+		return;
+	free(st->run_id);
+	free(st->name);
+	free(st->error);
+	free(st->log_path);
+	free(st->output_json);
+	free(st->metrics_json);
+	memset(st, 0, sizeof(*st));
+}
+
+void attempt_rec_release(struct attempt_rec *a)
+{
+	if (!a)
+		return;
+	free(a->run_id);
+	free(a->step);
+	free(a->error);
+	memset(a, 0, sizeof(*a));
+}
+
+void run_recs_free(struct run_rec *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		run_rec_release(&v[i]);
+	free(v);
+}
+
+void step_recs_free(struct step_rec *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		step_rec_release(&v[i]);
+	free(v);
+}
+
+void attempt_recs_free(struct attempt_rec *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		attempt_rec_release(&v[i]);
+	free(v);
+}
+
+void strv_free(char **v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

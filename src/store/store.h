@@ -1,0 +1,141 @@
+/* store.h - durable history of runs, steps and attempts.
+ *
+ * Every access to stored state goes through this interface, so that a
+ * PostgreSQL store can stand beside the SQLite one without the engine or
+ * the CLI changing.  store_open() picks the implementation from the
+ * location ("postgres://..." later; anything else is a SQLite file path).
+ *
+ * Records are plain structs whose strings are malloced and owned by the
+ * record: *_release() frees them.  Functions that fill a record set it
+ * only on success.  All functions return 0 or a negative errno-style code
+ * (-ENOENT when a run is not found, -EEXIST when a prefix is ambiguous,
+ * -EIO for a database failure, described in *err when err is not NULL).
+ *
+ * A struct store is not thread-safe: use one per thread.
+ */
+#ifndef BATON_STORE_H
+#define BATON_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../pipeline/status.h"
+
+struct error;
+struct store;
+
+struct run_rec {
+	char *id;		/* "run_20261125201500_1a2b3c4d" */
+	char *pipeline;		/* pipeline id (file name without .yaml) */
+	char *tenant;		/* NULL when the run has no tenant */
+	char *batch;		/* NULL when not part of a batch */
+	char *parent_run;	/* set for a sub-pipeline's run */
+	char *retry_of;		/* set by `baton retry` and --from */
+	enum run_status status;
+	int64_t created_at;	/* epoch ms; 0 = not yet */
+	int64_t started_at;
+	int64_t finished_at;
+	char *params_json;	/* JSON object of the effective params */
+	char *output_json;	/* JSON value: the run's final output, or NULL */
+	char *error;		/* why the run failed, or NULL */
+	int exit_code;		/* the CLI exit code the run ended with */
+	int nsteps;
+	int pid;		/* baton process driving the run */
+	int64_t pid_start;	/* its start time (/proc/PID/stat field 22) */
+	char *state_dir;	/* directory holding this run's logs */
+};
+
+struct step_rec {
+	char *run_id;
+	char *name;
+	int idx;		/* position in the pipeline file */
+	enum step_status status;
+	int attempt;		/* attempts made so far (0 = never started) */
+	int64_t started_at;	/* epoch ms of the latest attempt's start */
+	int64_t finished_at;
+	int exit_code;		/* -1 when none (not run, killed, timed out) */
+	char *error;
+	char *log_path;
+	char *output_json;	/* JSON value the step wrote, or NULL */
+	char *metrics_json;	/* JSON object of numeric metrics, or NULL */
+	int pgid;		/* process group while running, else 0 */
+	bool reused;		/* output reused from an earlier run */
+};
+
+struct attempt_rec {
+	char *run_id;
+	char *step;
+	int attempt;		/* 1-based */
+	enum step_status status;
+	int64_t started_at;
+	int64_t finished_at;
+	int exit_code;
+	char *error;
+};
+
+struct run_filter {
+	const char *pipeline;	/* NULL = any */
+	const char *tenant;	/* NULL = any */
+	const char *batch;	/* NULL = any */
+	int status;		/* an enum run_status, or -1 for any */
+	int limit;		/* 0 = no limit */
+};
+
+/* Opens (creating if needed, with parent directories) the store at
+ * location.  On success *out is set; caller frees with store_free(). */
+int store_open(const char *location, struct store **out, struct error *err);
+void store_free(struct store *s);
+
+/* Groups the writes that follow into one transaction until
+ * store_commit().  Writes outside a begin/commit commit on their own. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+
+/* Insert or replace by primary key (run id; run id + step name;
+ * run id + step name + attempt).  Borrows the record. */
+int store_run_put(struct store *s, const struct run_rec *r);
+int store_step_put(struct store *s, const struct step_rec *st);
+int store_attempt_put(struct store *s, const struct attempt_rec *a);
+
+/* Finds a run by exact id or unique id prefix, or "last" for the newest
+ * run.  Fills *out (caller releases with run_rec_release()). */
+int store_run_get(struct store *s, const char *id, struct run_rec *out,
+		  struct error *err);
+/* Lists runs matching f, newest first.  Caller frees with
+ * run_recs_free(*out, *n). */
+int store_runs_list(struct store *s, const struct run_filter *f,
+		    struct run_rec **out, size_t *n);
+/* Lists a run's steps in idx order.  Caller frees with step_recs_free(). */
+int store_steps_list(struct store *s, const char *run_id,
+		     struct step_rec **out, size_t *n);
+/* Lists a run's attempts ordered by step idx then attempt.  Caller frees
+ * with attempt_recs_free(). */
+int store_attempts_list(struct store *s, const char *run_id,
+			struct attempt_rec **out, size_t *n);
+
+/* Deletes runs (with their steps and attempts) that finished before
+ * before_ms (0 = no age limit) or that fall beyond the newest keep_runs
+ * finished runs (0 = no count limit); running runs are never pruned.
+ * Then reclaims free pages (incremental vacuum).  On success *ids holds
+ * the deleted runs' state_dir values so the caller can remove their logs
+ * (caller frees with strv_free()). */
+int store_prune(struct store *s, int64_t before_ms, int keep_runs,
+		char ***dirs, size_t *ndirs);
+
+/* Stores who marked a pipeline step as tested (seed 004's flag). */
+int store_flag_set(struct store *s, const char *pipeline, const char *step,
+		   bool tested, const char *by);
+/* Reads the flag; *tested is false when never set. */
+int store_flag_get(struct store *s, const char *pipeline, const char *step,
+		   bool *tested);
+
+void run_rec_release(struct run_rec *r);
+void step_rec_release(struct step_rec *st);
+void attempt_rec_release(struct attempt_rec *a);
+void run_recs_free(struct run_rec *v, size_t n);
+void step_recs_free(struct step_rec *v, size_t n);
+void attempt_recs_free(struct attempt_rec *v, size_t n);
+void strv_free(char **v, size_t n);
+
+#endif

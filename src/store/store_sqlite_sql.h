@@ -1,0 +1,147 @@
+/* store_sqlite_sql.h - the SQL of the SQLite store (private).
+ *
+ * The schema and every fixed statement, kept apart from the C that runs
+ * them so that both read in one sitting.  Included only by
+ * store_sqlite.c: the definitions below are static.
+ */
+#ifndef BATON_STORE_SQLITE_SQL_H
+#define BATON_STORE_SQLITE_SQL_H
+
+#define SCHEMA_VERSION 1
+
+/* Column lists: the put statements bind them as ?1..?N in this order and
+ * the readers read them back as columns 0..N-1. */
+#define RUN_COLS                                                              \
+	"id, pipeline, tenant, batch, parent_run, retry_of, status, "         \
+	"created_at, started_at, finished_at, params_json, output_json, "     \
+	"error, exit_code, nsteps, pid, pid_start, state_dir"
+#define STEP_COLS                                                             \
+	"run_id, name, idx, status, attempt, started_at, finished_at, "       \
+	"exit_code, error, log_path, output_json, metrics_json, pgid, reused"
+#define ATTEMPT_COLS                                                          \
+	"run_id, step, attempt, status, started_at, finished_at, exit_code, " \
+	"error"
+
+#define SET(c) c " = excluded." c
+
+static const char schema_sql[] =
+	"CREATE TABLE runs ("
+	" id TEXT NOT NULL PRIMARY KEY,"
+	" pipeline TEXT, tenant TEXT, batch TEXT, parent_run TEXT,"
+	" retry_of TEXT, status TEXT NOT NULL,"
+	" created_at INTEGER, started_at INTEGER, finished_at INTEGER,"
+	" params_json TEXT, output_json TEXT, error TEXT,"
+	" exit_code INTEGER NOT NULL DEFAULT 0,"
+	" nsteps INTEGER NOT NULL DEFAULT 0,"
+	" pid INTEGER NOT NULL DEFAULT 0,"
+	" pid_start INTEGER NOT NULL DEFAULT 0,"
+	" state_dir TEXT);"
+	"CREATE INDEX runs_pipeline ON runs (pipeline, created_at);"
+	"CREATE INDEX runs_created ON runs (created_at, id);"
+	"CREATE INDEX runs_status ON runs (status);"
+	"CREATE INDEX runs_batch ON runs (batch);"
+	"CREATE TABLE steps ("
+	" run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" idx INTEGER NOT NULL DEFAULT 0,"
+	" status TEXT NOT NULL,"
+	" attempt INTEGER NOT NULL DEFAULT 0,"
+	" started_at INTEGER, finished_at INTEGER,"
+	" exit_code INTEGER NOT NULL DEFAULT -1,"
+	" error TEXT, log_path TEXT, output_json TEXT, metrics_json TEXT,"
+	" pgid INTEGER NOT NULL DEFAULT 0,"
+	" reused INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (run_id, name));"
+	"CREATE TABLE attempts ("
+	" run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+	" step TEXT NOT NULL,"
+	" attempt INTEGER NOT NULL,"
+	" status TEXT NOT NULL,"
+	" started_at INTEGER, finished_at INTEGER,"
+	" exit_code INTEGER NOT NULL DEFAULT -1,"
+	" error TEXT,"
+	" PRIMARY KEY (run_id, step, attempt));"
+	"CREATE TABLE flags ("
+	" pipeline TEXT NOT NULL, step TEXT NOT NULL,"
+	" tested INTEGER NOT NULL, set_by TEXT, set_at INTEGER NOT NULL,"
+	" PRIMARY KEY (pipeline, step));"
+	"PRAGMA user_version = 1;";
+
+enum stmt {
+	SQL_BEGIN,
+	SQL_COMMIT,
+	SQL_ROLLBACK,
+	SQL_RUN_PUT,
+	SQL_STEP_PUT,
+	SQL_ATTEMPT_PUT,
+	SQL_RUN_BY_ID,
+	SQL_RUN_LAST,
+	SQL_RUN_PREFIX,
+	SQL_STEPS_LIST,
+	SQL_ATTEMPTS_LIST,
+	SQL_PRUNE,
+	SQL_FLAG_SET,
+	SQL_FLAG_GET,
+	NSQL
+};
+
+static const char *const stmt_sql[NSQL] = {
+	[SQL_BEGIN] = "BEGIN IMMEDIATE",
+	[SQL_COMMIT] = "COMMIT",
+	[SQL_ROLLBACK] = "ROLLBACK",
+	[SQL_RUN_PUT] =
+		"INSERT INTO runs (" RUN_COLS ") VALUES (?, ?, ?, ?, ?, ?, "
+		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO "
+		"UPDATE SET " SET("pipeline") ", " SET("tenant") ", "
+		SET("batch") ", " SET("parent_run") ", " SET("retry_of") ", "
+		SET("status") ", " SET("created_at") ", " SET("started_at")
+		", " SET("finished_at") ", " SET("params_json") ", "
+		SET("output_json") ", " SET("error") ", " SET("exit_code")
+		", " SET("nsteps") ", " SET("pid") ", " SET("pid_start")
+		", " SET("state_dir"),
+	[SQL_STEP_PUT] =
+		"INSERT INTO steps (" STEP_COLS ") VALUES (?, ?, ?, ?, ?, ?, "
+		"?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, name) DO "
+		"UPDATE SET " SET("idx") ", " SET("status") ", "
+		SET("attempt") ", " SET("started_at") ", " SET("finished_at")
+		", " SET("exit_code") ", " SET("error") ", " SET("log_path")
+		", " SET("output_json") ", " SET("metrics_json") ", "
+		SET("pgid") ", " SET("reused"),
+	[SQL_ATTEMPT_PUT] =
+		"INSERT INTO attempts (" ATTEMPT_COLS ") VALUES (?, ?, ?, ?, "
+		"?, ?, ?, ?) ON CONFLICT (run_id, step, attempt) DO UPDATE "
+		"SET " SET("status") ", " SET("started_at") ", "
+		SET("finished_at") ", " SET("exit_code") ", " SET("error"),
+	[SQL_RUN_BY_ID] = "SELECT " RUN_COLS " FROM runs WHERE id = ?1",
+	[SQL_RUN_LAST] = "SELECT " RUN_COLS " FROM runs "
+			 "ORDER BY created_at DESC, id DESC LIMIT 1",
+	/* substr, not LIKE: no wildcards to escape, and case-sensitive. */
+	[SQL_RUN_PREFIX] = "SELECT count(*), min(id) FROM runs "
+			   "WHERE substr(id, 1, length(?1)) = ?1",
+	[SQL_STEPS_LIST] = "SELECT " STEP_COLS " FROM steps "
+			   "WHERE run_id = ?1 ORDER BY idx, name",
+	[SQL_ATTEMPTS_LIST] =
+		"SELECT a.run_id, a.step, a.attempt, a.status, a.started_at, "
+		"a.finished_at, a.exit_code, a.error FROM attempts AS a "
+		"LEFT JOIN steps AS s ON s.run_id = a.run_id "
+		"AND s.name = a.step WHERE a.run_id = ?1 "
+		"ORDER BY s.idx, a.step, a.attempt",
+	/* ?1 before_ms, ?2 keep_runs, ?3 and ?4 the unfinished statuses.
+	 * A finished run without finished_at ages from its creation. */
+	[SQL_PRUNE] =
+		"DELETE FROM runs WHERE status NOT IN (?3, ?4) AND ("
+		"(?1 > 0 AND coalesce(finished_at, created_at, 0) < ?1) OR "
+		"(?2 > 0 AND id NOT IN (SELECT id FROM runs "
+		"WHERE status NOT IN (?3, ?4) "
+		"ORDER BY created_at DESC, id DESC LIMIT ?2))) "
+		"RETURNING state_dir",
+	[SQL_FLAG_SET] =
+		"INSERT INTO flags (pipeline, step, tested, set_by, set_at) "
+		"VALUES (?, ?, ?, ?, ?) ON CONFLICT (pipeline, step) DO "
+		"UPDATE SET " SET("tested") ", " SET("set_by") ", "
+		SET("set_at"),
+	[SQL_FLAG_GET] = "SELECT tested FROM flags "
+			 "WHERE pipeline = ?1 AND step = ?2",
+};
+
+#endif

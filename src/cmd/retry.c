@@ -49,7 +49,7 @@ static int parse(int argc, char **argv, struct run_spec *spec,
 	int64_t n;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+j:q", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:q", opts, NULL)) != -1) {
 		if (c == 'j' && str_to_i64(optarg, &n) == 0 && n > 0)
 			spec->max_parallel = (int)n;
 		else if (c == 'q')

@@ -61,7 +61,7 @@ static int parse(struct run_args *a, int argc, char **argv)
 	int64_t n;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+p:s:f:j:q", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:s:f:j:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (add_param(a, optarg) < 0)

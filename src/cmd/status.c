@@ -71,7 +71,7 @@ static int exec_status(struct cli *cli, int argc, char **argv)
 	int c, code;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+Jo", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Jo", opts, NULL)) != -1) {
 		if (c == 'J')
 			json = true;
 		else if (c == 'o')

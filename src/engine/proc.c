@@ -15,10 +15,31 @@
 #include "util/buf.h"
 #include "util/error.h"
 
+/* Words only a shell understands: builtins and keywords. */
+static bool shell_word(const char *cmd)
+{
+	static const char *const words[] = {
+		"exit", "cd", "export", "set", "unset", "source", ".", "alias",
+		"eval", "exec", "if", "for", "while", "until", "case", "trap",
+		"ulimit", "umask", "wait", "read", "local", "readonly", "let",
+		"shift", "return", "function", "declare", "typeset", ":",
+	};
+	size_t n;
+
+	while (*cmd == ' ' || *cmd == '\t')
+		cmd++;
+	n = strcspn(cmd, " \t");
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) == n && !strncmp(cmd, words[i], n))
+			return true;
+	return false;
+}
+
 bool proc_needs_shell(const char *cmd)
 {
 	/* Anything a shell would interpret: run it through /bin/sh -c. */
-	return strpbrk(cmd, "|&;<>()$`\\\"'*?[]#~=%{}\n!") != NULL;
+	return strpbrk(cmd, "|&;<>()$`\\\"'*?[]#~=%{}\n!") != NULL ||
+	       shell_word(cmd);
 }
 
 char **proc_split(const char *cmd)

@@ -68,6 +68,7 @@ void engine_free(struct engine *e)
 		run_free(e->runs[i]);
 	free(e->runs);
 	free(e->live);
+	pathcache_release(&e->paths);
 	if (e->sigfd >= 0)
 		close(e->sigfd);
 	if (e->epfd >= 0)
@@ -358,21 +359,11 @@ static void tick(struct engine *e)
 int engine_wait(struct engine *e)
 {
 	struct epoll_event evs[64];
+	int n = 0;
 
+	/* One transaction per turn of the loop: what happened (exits,
+	 * timeouts) and what it started are written together. */
 	for (;;) {
-		int n;
-
-		store_begin(e->store);
-		for (size_t i = 0; i < e->nruns; i++)
-			if (!e->runs[i]->finished)
-				run_pump(e->runs[i]);
-		store_commit(e->store);
-		if (all_finished(e))
-			break;
-		tick(e);
-		n = epoll_wait(e->epfd, evs, 64, next_timeout(e));
-		if (n < 0 && errno != EINTR)
-			return -errno;
 		store_begin(e->store);
 		for (int i = 0; i < n; i++) {
 			struct step_rt *s = evs[i].data.ptr;
@@ -387,7 +378,18 @@ int engine_wait(struct engine *e)
 			}
 		}
 		check_timers(e);
+		for (size_t i = 0; i < e->nruns; i++)
+			if (!e->runs[i]->finished)
+				run_pump(e->runs[i]);
 		store_commit(e->store);
+		if (all_finished(e))
+			break;
+		tick(e);
+		n = epoll_wait(e->epfd, evs, 64, next_timeout(e));
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n < 0)
+			n = 0;
 	}
 	tick(e);
 	return 0;

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "engine.h"
+#include "proc.h"
 
 struct step_rt {
 	struct step_state st;	/* public view; first member */
@@ -82,6 +83,7 @@ struct engine {
 	struct step_rt **live;	/* steps with a process or open pipe */
 	size_t nlive;
 	size_t live_cap;
+	struct pathcache paths;
 	bool cancelling;
 	int nsignals;
 	bool orphans_seen;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/alloc.h"
@@ -73,8 +74,8 @@ void proc_argv_free(char **argv)
 	free(argv);
 }
 
-int proc_spawn(char *const argv[], char *const envp[], const char *cwd,
-	       struct proc *p, struct error *err)
+int proc_spawn(const char *path, char *const argv[], char *const envp[],
+	       const char *cwd, struct proc *p, struct error *err)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -105,10 +106,11 @@ int proc_spawn(char *const argv[], char *const envp[], const char *cwd,
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
 						POSIX_SPAWN_SETSIGMASK |
 						POSIX_SPAWN_SETSIGDEF);
-	rc = strchr(argv[0], '/') ? posix_spawn(&pid, argv[0], &fa, &attr,
-						argv, envp)
-				  : posix_spawnp(&pid, argv[0], &fa, &attr,
-						 argv, envp);
+	if (path || strchr(argv[0], '/'))
+		rc = posix_spawn(&pid, path ? path : argv[0], &fa, &attr, argv,
+				 envp);
+	else
+		rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, envp);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
@@ -121,6 +123,59 @@ int proc_spawn(char *const argv[], char *const envp[], const char *cwd,
 	p->pid = pid;
 	p->out_fd = pipefd[0];
 	return 0;
+}
+
+#define PATHCACHE_MAX 256
+
+static char *search_path(const char *name)
+{
+	const char *path = getenv("PATH"), *p;
+
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; p++) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char *full = len ? xasprintf("%.*s/%s", (int)len, p, name)
+				 : xasprintf("./%s", name);
+		struct stat st;
+
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(full, X_OK) == 0)
+			return full;
+		free(full);
+		if (!end)
+			return NULL;
+		p = end;
+	}
+}
+
+const char *proc_which(struct pathcache *c, const char *name)
+{
+	char *found;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->names[i], name))
+			return c->paths[i];
+	found = search_path(name);
+	if (!found || c->n >= PATHCACHE_MAX)
+		return NULL; /* let posix_spawnp search and report */
+	c->names = xrealloc(c->names, (c->n + 1) * sizeof(*c->names));
+	c->paths = xrealloc(c->paths, (c->n + 1) * sizeof(*c->paths));
+	c->names[c->n] = xstrdup(name);
+	c->paths[c->n] = found;
+	return c->paths[c->n++];
+}
+
+void pathcache_release(struct pathcache *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->names[i]);
+		free(c->paths[i]);
+	}
+	free(c->names);
+	free(c->paths);
+	memset(c, 0, sizeof(*c));
 }
 
 void proc_kill_group(pid_t pgid, int sig)

@@ -24,10 +24,24 @@ bool proc_needs_shell(const char *cmd);
  * caller frees with proc_argv_free(). */
 char **proc_split(const char *cmd);
 void proc_argv_free(char **argv);
-/* Starts argv[0] (searched in PATH when it has no '/') with envp in cwd.
- * On success fills *p; caller closes p->out_fd and reaps p->pid. */
-int proc_spawn(char *const argv[], char *const envp[], const char *cwd,
-	       struct proc *p, struct error *err);
+/* Remembers where commands were found in PATH, so that starting the
+ * same command a thousand times searches PATH once. */
+struct pathcache {
+	char **names;
+	char **paths;
+	size_t n;
+};
+
+/* Returns the full path of a command without '/' found in PATH (as
+ * execvp searches), or NULL when it is not there.  Borrowed from c;
+ * release everything with pathcache_release(). */
+const char *proc_which(struct pathcache *c, const char *name);
+void pathcache_release(struct pathcache *c);
+/* Starts the program at path (or argv[0], searched in PATH when it has
+ * no '/', when path is NULL) with argv and envp in cwd.  On success
+ * fills *p; caller closes p->out_fd and reaps p->pid. */
+int proc_spawn(const char *path, char *const argv[], char *const envp[],
+	       const char *cwd, struct proc *p, struct error *err);
 /* Sends sig to the process group pgid; ignores groups already gone. */
 void proc_kill_group(pid_t pgid, int sig);
 /* Sends SIGKILL to every process whose environment holds name=value

@@ -267,7 +267,9 @@ void step_spawn(struct step_rt *s)
 	log_attempt_header(s);
 	if (build_env(s, &env, &err) < 0 ||
 	    !(argv = build_argv(s, &err)) || write_input(s, &err) < 0 ||
-	    proc_spawn(argv, env.v, r->p->workdir, &proc, &err) < 0) {
+	    proc_spawn(strchr(argv[0], '/') ? NULL
+					    : proc_which(&r->e->paths, argv[0]),
+		       argv, env.v, r->p->workdir, &proc, &err) < 0) {
 		s->spawn_error = xstrdup(err.msg);
 		s->exited = true;
 		goto out;

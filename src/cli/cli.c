@@ -1,6 +1,7 @@
 /* cli.c - helpers shared by the CLI verbs. */
 #include "cli.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,25 +171,38 @@ int cli_open_store(struct cli *cli, const struct project *p,
 	return 0;
 }
 
-void cli_apply_retention(const struct project *p, struct store *s,
-			 bool verbose)
+bool cli_store_exists(const struct cli *cli, const struct project *p)
 {
-	const struct settings *st = &p->settings;
+	const char *loc = cli_store_location(cli, p);
+
+	return strstr(loc, "://") || access(loc, F_OK) == 0;
+}
+
+int cli_apply_retention(const struct project *p, struct store *s,
+			int64_t days, int64_t runs)
+{
 	char **dirs = NULL;
 	size_t n = 0;
 	int64_t before = 0;
+	int rc;
 
-	if (!st->retention_days && !st->retention_runs)
-		return;
-	if (st->retention_days)
-		before = time_wall_ms() - st->retention_days * 86400000LL;
-	if (store_prune(s, before, (int)st->retention_runs, &dirs, &n) < 0)
-		return;
+	if (days < 0)
+		days = p->settings.retention_days;
+	if (runs < 0)
+		runs = p->settings.retention_runs;
+	if (!days && !runs)
+		return 0;
+	if (runs > INT_MAX)
+		runs = INT_MAX;
+	if (days)
+		before = time_wall_ms() - days * 86400000LL;
+	rc = store_prune(s, before, (int)runs, &dirs, &n);
+	if (rc < 0)
+		return rc;
 	/* Only ever delete what baton created: STATE_DIR/runs/run_... */
 	for (size_t i = 0; i < n; i++)
 		if (dirs[i] && strstr(dirs[i], "/runs/run_"))
 			fs_remove_tree(dirs[i]);
-	if (verbose)
-		printf("pruned %zu run%s\n", n, n == 1 ? "" : "s");
 	strv_free(dirs, n);
+	return n > INT_MAX ? INT_MAX : (int)n;
 }

@@ -10,6 +10,7 @@
 #define BATON_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct diags;
@@ -82,8 +83,15 @@ int cli_open_store(struct cli *cli, const struct project *p,
 /* The store location cli_open_store() uses.  Borrowed. */
 const char *cli_store_location(const struct cli *cli,
 			       const struct project *p);
-/* Applies retention from baton.yaml (after a run); quiet unless asked. */
-void cli_apply_retention(const struct project *p, struct store *s,
-			 bool verbose);
+/* True when the store may already hold runs: a database URL, or a
+ * SQLite file that exists.  Read-only verbs check this so that looking
+ * never creates an empty database. */
+bool cli_store_exists(const struct cli *cli, const struct project *p);
+/* Deletes the runs that fall outside the retention limits, then their
+ * log directories.  days and runs override baton.yaml's retention when
+ * >= 0 (0 = no limit).  Returns the number of runs removed, or a
+ * negative code when the store failed. */
+int cli_apply_retention(const struct project *p, struct store *s,
+			int64_t days, int64_t runs);
 
 #endif

@@ -82,6 +82,6 @@ int cli_execute(struct cli *cli, struct project *p, struct store *s,
 	}
 	engine_free(e);
 	board_free(b);
-	cli_apply_retention(p, s, false);
+	cli_apply_retention(p, s, -1, -1);
 	return code;
 }

@@ -72,11 +72,54 @@ static void check_duplicate(struct conv *c, struct ynode *map,
 	}
 }
 
+/* Moves the pairs of src whose keys map lacks into map, frees the rest
+ * and leaves src empty. */
+static void merge_pairs(struct ynode *map, size_t *cap, struct ynode *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		struct ypair *sp = &src->pairs[i];
+
+		if (sp->key->kind == YN_SCALAR &&
+		    ymap_pair(map, sp->key->str)) {
+			ynode_free(sp->key);
+			ynode_free(sp->val);
+			continue;
+		}
+		xgrow((void **)&map->pairs, cap, map->n + 1,
+		      sizeof(*map->pairs));
+		map->pairs[map->n++] = *sp;
+	}
+	src->n = 0;
+}
+
+/* Applies a YAML merge key, "<<: *alias" or "<<: [*a, *b]": keys
+ * written in the map win, then earlier sources over later ones. */
+static void apply_merge(struct conv *c, struct ynode *map, size_t *cap,
+			const struct ynode *k, struct ynode *v)
+{
+	bool ok = v->kind == YN_MAP || v->kind == YN_SEQ;
+
+	for (size_t i = 0; v->kind == YN_SEQ && i < v->n; i++)
+		ok = ok && v->items[i]->kind == YN_MAP;
+	if (!ok) {
+		diags_at(c->d, c->file, k,
+			 "'<<' merges mappings: use '<<: *name' where "
+			 "'&name' marks a mapping");
+		c->failed = 1;
+	} else if (v->kind == YN_MAP) {
+		merge_pairs(map, cap, v);
+	} else {
+		for (size_t i = 0; i < v->n; i++)
+			merge_pairs(map, cap, v->items[i]);
+	}
+}
+
 static struct ynode *convert_map(struct conv *c, yaml_node_t *yn, int depth)
 {
 	struct ynode *n = node_new(YN_MAP, yn);
+	struct ypair *merges = NULL;
 	yaml_node_pair_t *p;
-	size_t cap = 0;
+	size_t cap = 0, nmerges = 0, mcap = 0;
 
 	for (p = yn->data.mapping.pairs.start; p < yn->data.mapping.pairs.top;
 	     p++) {
@@ -92,12 +135,26 @@ static struct ynode *convert_map(struct conv *c, yaml_node_t *yn, int depth)
 			ynode_free(k);
 			break;
 		}
+		if (k->kind == YN_SCALAR && k->plain && !strcmp(k->str, "<<")) {
+			/* Merged after the loop: explicit keys win. */
+			xgrow((void **)&merges, &mcap, nmerges + 1,
+			      sizeof(*merges));
+			merges[nmerges].key = k;
+			merges[nmerges++].val = v;
+			continue;
+		}
 		check_duplicate(c, n, k);
 		xgrow((void **)&n->pairs, &cap, n->n + 1, sizeof(*n->pairs));
 		n->pairs[n->n].key = k;
 		n->pairs[n->n].val = v;
 		n->n++;
 	}
+	for (size_t i = 0; i < nmerges; i++) {
+		apply_merge(c, n, &cap, merges[i].key, merges[i].val);
+		ynode_free(merges[i].key);
+		ynode_free(merges[i].val);
+	}
+	free(merges);
 	return n;
 }
 
@@ -132,6 +189,18 @@ static struct ynode *convert(struct conv *c, yaml_node_t *yn, int depth)
 	}
 }
 
+/* Length of the indentation at s: spaces, and the "- " of block
+ * sequences, which indents what follows it too. */
+static size_t indent_len(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (s[i] == ' ' || (s[i] == '-' && i + 1 < n &&
+					 (s[i + 1] == ' ' || s[i + 1] == '\t'))))
+		i++;
+	return i;
+}
+
 /* Reports tabs used as indentation on lines up to last_line; returns the
  * number found.  libyaml's own message for these is cryptic. */
 static int report_tabs(const char *name, const char *text, size_t len,
@@ -141,10 +210,8 @@ static int report_tabs(const char *name, const char *text, size_t len,
 	size_t i = 0;
 
 	while (i < len && line <= last_line) {
-		size_t col = 0;
+		size_t col = indent_len(text + i, len - i);
 
-		while (i + col < len && text[i + col] == ' ')
-			col++;
 		if (i + col < len && text[i + col] == '\t') {
 			diags_add(d, name, line, (int)col + 1,
 				  "tab character in indentation (YAML "
@@ -163,17 +230,71 @@ static void report_syntax(const char *name, const char *text, size_t len,
 			  yaml_parser_t *p, struct diags *d)
 {
 	int line = (int)p->problem_mark.line + 1;
+	int col = (int)p->problem_mark.column + 1;
 
+	if (p->error == YAML_READER_ERROR) {
+		/* Encoding errors carry a byte offset, not a mark. */
+		line = 1;
+		col = 1;
+		for (size_t i = 0; i < p->problem_offset && i < len; i++) {
+			col++;
+			if (text[i] == '\n') {
+				line++;
+				col = 1;
+			}
+		}
+		diags_add(d, name, line, col,
+			  "file is not valid UTF-8 (%s); save it as UTF-8",
+			  p->problem ? p->problem : "bad encoding");
+		return;
+	}
 	if (report_tabs(name, text, len, line, d))
 		return;
+	if (p->context && p->problem_mark.index >= len) {
+		/* At the end of the file there is nothing to show; point at
+		 * what was left open instead (a quote, a bracket). */
+		line = (int)p->context_mark.line + 1;
+		col = (int)p->context_mark.column + 1;
+	}
 	if (p->context)
-		diags_add(d, name, line, (int)p->problem_mark.column + 1,
-			  "invalid YAML: %s (%s at line %d)", p->problem,
-			  p->context, (int)p->context_mark.line + 1);
+		diags_add(d, name, line, col,
+			  "invalid YAML: %s (%s at line %d)%s", p->problem,
+			  p->context, (int)p->context_mark.line + 1,
+			  strstr(p->context, "block")
+				  ? "; check the indentation"
+				  : "");
+	else if (p->problem && strstr(p->problem, "mapping values"))
+		diags_add(d, name, line, col,
+			  "invalid YAML: %s; put the value in quotes if it "
+			  "contains ': '",
+			  p->problem);
 	else
-		diags_add(d, name, line, (int)p->problem_mark.column + 1,
-			  "invalid YAML: %s",
+		diags_add(d, name, line, col, "invalid YAML: %s",
 			  p->problem ? p->problem : "cannot parse");
+}
+
+/* Reports a second document in the stream: it would be silently
+ * ignored.  Returns -1 if there is one (or it does not parse). */
+static int check_single_document(const char *name, const char *text,
+				 size_t len, yaml_parser_t *parser,
+				 struct diags *d)
+{
+	yaml_document_t doc;
+	int rc = 0;
+
+	if (!yaml_parser_load(parser, &doc)) {
+		report_syntax(name, text, len, parser, d);
+		return -1;
+	}
+	if (yaml_document_get_root_node(&doc)) {
+		diags_add(d, name, (int)doc.start_mark.line + 1,
+			  (int)doc.start_mark.column + 1,
+			  "a second YAML document starts here; a file "
+			  "holds one (remove the '---' or split the file)");
+		rc = -1;
+	}
+	yaml_document_delete(&doc);
+	return rc;
 }
 
 struct ynode *yaml_load_string(const char *name, const char *text,
@@ -203,6 +324,9 @@ struct ynode *yaml_load_string(const char *name, const char *text,
 		root = convert(&c, yroot, 0);
 	}
 	yaml_document_delete(&doc);
+	if (root && !c.failed &&
+	    check_single_document(name, text, len, &parser, d) < 0)
+		c.failed = 1;
 	yaml_parser_delete(&parser);
 	if (c.failed || !root) {
 		ynode_free(root);

@@ -4,8 +4,10 @@
  * yaml_load() parses the first document of a file with libyaml and keeps
  * every node's line and column, so that later checks can point at the
  * exact spot.  It also catches what libyaml accepts but a config must not
- * have: tabs in indentation and duplicate keys.  JSON files load too
- * (YAML is a superset of JSON).
+ * have: tabs in indentation, duplicate keys and a second document.
+ * Aliases are expanded and merge keys ("<<: *defaults") applied, keys
+ * written in the mapping winning.  JSON files load too (YAML is a
+ * superset of JSON).
  *
  * The y*_get helpers check a value's type and report a diagnostic when
  * it is wrong; they return 0 when the key is absent or valid, -1 when

@@ -25,8 +25,9 @@ int ymap_check_keys(const struct ynode *map, const char *const *allowed,
 		size_t j;
 
 		if (k->kind != YN_SCALAR) {
-			diags_at(d, file, k, "%s: keys must be plain words",
-				 what);
+			diags_at(d, file, k,
+				 "keys in %s must be plain words, not %s", what,
+				 ynode_kind_name(k));
 			rc = -1;
 			continue;
 		}
@@ -55,8 +56,11 @@ int ymap_require(const struct ynode *map, const char *key, const char *what,
 
 	if (v && !ynode_is_null(v))
 		return 0;
-	diags_at(d, file, v ? v : map, "%s is missing required key '%s'", what,
-		 key);
+	if (v)
+		diags_at(d, file, v, "%s has an empty '%s'", what, key);
+	else
+		diags_at(d, file, map, "%s is missing required key '%s'", what,
+			 key);
 	return -1;
 }
 
@@ -99,15 +103,19 @@ int yget_bool(const struct ynode *map, const char *key, bool *out,
 
 	if (!v)
 		return rc;
-	for (size_t i = 0; v->plain && i < 5; i++) {
-		if (!strcmp(v->str, yes[i])) {
-			*out = true;
-			return 0;
+	for (size_t i = 0; i < 5; i++) {
+		if (strcmp(v->str, yes[i]) && strcmp(v->str, no[i]))
+			continue;
+		if (!v->plain) {
+			/* "true" in quotes is a string in YAML. */
+			diags_at(d, file, v,
+				 "'%s' must be true or false without quotes, "
+				 "not the string \"%s\"",
+				 key, v->str);
+			return -1;
 		}
-		if (!strcmp(v->str, no[i])) {
-			*out = false;
-			return 0;
-		}
+		*out = !strcmp(v->str, yes[i]);
+		return 0;
 	}
 	diags_at(d, file, v, "'%s' must be true or false, not '%s'", key,
 		 v->str);

@@ -15,6 +15,7 @@ struct refcheck {
 	int step_idx;
 	struct diags *d;
 	const char *where;	/* "run", "env FOO", ... */
+	struct srcpos at;	/* where that string is written */
 	int errors;
 };
 
@@ -24,6 +25,10 @@ static void ref_error(struct refcheck *c, const char *fmt, const char *a,
 	char msg[768];
 	int line = c->s ? c->s->line : 1, col = c->s ? c->s->col : 1;
 
+	if (c->at.line > 0) {
+		line = c->at.line;
+		col = c->at.col;
+	}
 	snprintf(msg, sizeof(msg), fmt, a, b);
 	if (c->s)
 		diags_add(c->d, c->p->file, line, col, "step '%s' %s: %s",
@@ -71,7 +76,8 @@ static void check_step_ref(struct refcheck *c, const char *rest)
 	int k = pipeline_step_index(c->p, name);
 
 	if (!c->s) {
-		ref_error(c, "'steps.%s' cannot be used here%s", name, "");
+		ref_error(c, "'steps.%s' can only be used in a step that "
+			  "depends on '%s'", name, name);
 		return;
 	}
 	if (k < 0) {
@@ -126,13 +132,14 @@ static int on_ref(void *arg, const char *path, size_t off)
 }
 
 static void check_string(struct refcheck *c, const char *where,
-			 const char *s)
+			 struct srcpos at, const char *s)
 {
 	struct error err;
 
 	if (!template_has_refs(s))
 		return;
 	c->where = where;
+	c->at = at;
 	if (template_scan(s, on_ref, c, &err) < 0)
 		ref_error(c, "%s%s", err.msg, "");
 }
@@ -144,7 +151,7 @@ static void check_kvs(struct refcheck *c, const char *what,
 
 	for (size_t i = 0; i < n; i++) {
 		snprintf(where, sizeof(where), "%s '%s'", what, kv[i].key);
-		check_string(c, where, kv[i].val);
+		check_string(c, where, kv[i].pos, kv[i].val);
 	}
 }
 
@@ -157,7 +164,7 @@ int pipeline_check_templates(const struct pipeline *p, struct diags *d)
 	for (size_t i = 0; i < p->nsteps; i++) {
 		c.s = &p->steps[i];
 		c.step_idx = (int)i;
-		check_string(&c, "run", c.s->run);
+		check_string(&c, "run", c.s->run_pos, c.s->run);
 		check_kvs(&c, "env", c.s->env, c.s->nenv);
 		check_kvs(&c, "param", c.s->with, c.s->nwith);
 	}

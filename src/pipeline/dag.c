@@ -17,6 +17,21 @@ static const char **step_names(const struct pipeline *p)
 	return v;
 }
 
+/* Suggests a step for a misspelt dependency of step i, never step i
+ * itself (that would only lead to a self-dependency). */
+static const char *suggest_dep(const struct pipeline *p, const char **names,
+			       size_t i, const char *word)
+{
+	const char *last = names[p->nsteps - 1], *hint;
+
+	names[p->nsteps - 1] = names[i];
+	names[i] = last;
+	hint = str_suggest(word, names, p->nsteps - 1);
+	names[i] = names[p->nsteps - 1];
+	names[p->nsteps - 1] = last;
+	return hint;
+}
+
 static int resolve_deps(struct pipeline *p, struct diags *d)
 {
 	const char **names = step_names(p);
@@ -28,16 +43,20 @@ static int resolve_deps(struct pipeline *p, struct diags *d)
 		s->dep_idx = xcalloc(s->ndeps + 1, sizeof(*s->dep_idx));
 		for (size_t j = 0; j < s->ndeps; j++) {
 			int k = pipeline_step_index(p, s->deps[j]);
+			struct srcpos at = {s->line, s->col};
 			const char *hint;
 
+			/* Point at the depends_on entry when it is known. */
+			if (s->dep_pos && s->dep_pos[j].line)
+				at = s->dep_pos[j];
 			if (k == (int)i) {
-				diags_add(d, p->file, s->line, s->col,
+				diags_add(d, p->file, at.line, at.col,
 					  "step '%s' depends on itself",
 					  s->name);
 				rc = -1;
 			} else if (k < 0) {
-				hint = str_suggest(s->deps[j], names, p->nsteps);
-				diags_add(d, p->file, s->line, s->col,
+				hint = suggest_dep(p, names, i, s->deps[j]);
+				diags_add(d, p->file, at.line, at.col,
 					  "step '%s' depends on unknown step "
 					  "'%s'%s%s%s",
 					  s->name, s->deps[j],
@@ -69,7 +88,8 @@ static void report_cycle(struct pipeline *p, const size_t *stack, size_t top,
 		buf_addf(&b, "%s -> ", p->steps[stack[i]].name);
 	buf_addstr(&b, p->steps[to].name);
 	diags_add(d, p->file, p->steps[to].line, p->steps[to].col,
-		  "dependency cycle: %s", b.data);
+		  "dependency cycle: %s (each step depends on the next)",
+		  b.data);
 	buf_release(&b);
 }
 

@@ -78,22 +78,37 @@ static void load_kv(struct loader *l, const struct ynode *map,
 	*out = xcalloc(m->n + 1, sizeof(**out));
 	for (size_t i = 0; i < m->n; i++) {
 		const struct ynode *k = m->pairs[i].key, *v = m->pairs[i].val;
+		const struct ynode *at = v;
 		struct kv *kv = &(*out)[*n];
 		const char *def = NULL, *desc = NULL;
 
-		if (k->kind != YN_SCALAR || !valid_name(k->str, !params)) {
+		if (k->kind != YN_SCALAR) {
 			diags_at(l->d, l->file, k,
-				 "invalid %s name '%s'", params ? "param" : "env",
-				 k->kind == YN_SCALAR ? k->str : "?");
+				 "%s names must be plain words, not %s",
+				 params ? "param" : "env", ynode_kind_name(k));
+			fail(l);
+			continue;
+		}
+		if (!valid_name(k->str, !params)) {
+			diags_at(l->d, l->file, k, "invalid %s name '%s' (%s)",
+				 params ? "param" : "env", k->str,
+				 params ? "use letters, digits, '_' and '-'"
+					: "use letters, digits and '_', not "
+					  "starting with a digit");
 			fail(l);
 			continue;
 		}
 		if (params && v->kind == YN_MAP) {
-			if (ymap_check_keys(v, param_keys, "param", l->file,
+			char *what = xasprintf("param '%s'", k->str);
+
+			if (ymap_check_keys(v, param_keys, what, l->file,
 					    l->d) < 0 ||
 			    yget_str(v, "default", &def, l->file, l->d) < 0 ||
 			    yget_str(v, "description", &desc, l->file, l->d) < 0)
 				fail(l);
+			free(what);
+			if (ymap_get(v, "default"))
+				at = ymap_get(v, "default");
 		} else if (v->kind != YN_SCALAR) {
 			diags_at(l->d, l->file, v,
 				 "value of '%s' must be a string, not %s",
@@ -106,6 +121,7 @@ static void load_kv(struct loader *l, const struct ynode *map,
 		kv->key = xstrdup(k->str);
 		kv->val = xstrdup(def);
 		kv->desc = xstrdup(desc);
+		kv->pos = (struct srcpos){at->line, at->col};
 		(*n)++;
 	}
 }
@@ -133,13 +149,22 @@ static void load_exit_codes(struct loader *l, const struct ynode *node,
 	r->on_exit_codes = xcalloc(node->n + 1, sizeof(int));
 	r->non_exit_codes = 0;
 	for (size_t i = 0; i < node->n; i++) {
+		const struct ynode *it = node->items[i];
 		int64_t c;
 
-		if (node->items[i]->kind != YN_SCALAR ||
-		    str_to_i64(node->items[i]->str, &c) < 0 || c < 0 ||
-		    c > 255) {
-			diags_at(l->d, l->file, node->items[i],
-				 "exit codes must be whole numbers 0-255");
+		if (it->kind != YN_SCALAR) {
+			diags_at(l->d, l->file, it,
+				 "exit codes must be whole numbers 0-255, "
+				 "not %s",
+				 ynode_kind_name(it));
+			fail(l);
+			continue;
+		}
+		if (str_to_i64(it->str, &c) < 0 || c < 0 || c > 255) {
+			diags_at(l->d, l->file, it,
+				 "exit codes must be whole numbers 0-255, "
+				 "not '%s'",
+				 it->str);
 			fail(l);
 			continue;
 		}
@@ -233,7 +258,9 @@ static void load_defaults(struct loader *l, const struct ynode *root,
 	if (!node || ynode_is_null(node))
 		return;
 	if (node->kind != YN_MAP) {
-		diags_at(l->d, l->file, node, "'defaults' must be a mapping");
+		diags_at(l->d, l->file, node,
+			 "'defaults' must be a mapping, not %s",
+			 ynode_kind_name(node));
 		fail(l);
 		return;
 	}
@@ -266,6 +293,7 @@ static void merge_env(struct step *s, const struct step_defaults *df)
 		s->env[s->nenv].key = xstrdup(df->env[i].key);
 		s->env[s->nenv].val = xstrdup(df->env[i].val);
 		s->env[s->nenv].desc = NULL;
+		s->env[s->nenv].pos = df->env[i].pos;
 		s->nenv++;
 	}
 }
@@ -282,6 +310,18 @@ static void load_action(struct loader *l, const struct ynode *node,
 		fail(l);
 		return;
 	}
+	for (int i = 0; i < 3; i++) {
+		static const char *const keys[] = {"run", "script", "pipeline"};
+		const char *val = i == 0 ? run : i == 1 ? script : sub;
+
+		if (val && !*val) {
+			diags_at(l->d, l->file, ymap_get(node, keys[i]),
+				 "step '%s' has an empty '%s'", s->name,
+				 keys[i]);
+			fail(l);
+			return;
+		}
+	}
 	count = !!run + !!script + !!sub;
 	if (count == 0) {
 		diags_at(l->d, l->file, node,
@@ -296,8 +336,11 @@ static void load_action(struct loader *l, const struct ynode *node,
 		fail(l);
 	}
 	if (run) {
+		const struct ynode *v = ymap_get(node, "run");
+
 		s->kind = STEP_KIND_RUN;
 		s->run = xstrdup(run);
+		s->run_pos = (struct srcpos){v->line, v->col};
 	} else if (script) {
 		const struct ynode *v = ymap_get(node, "script");
 		struct stat st;
@@ -305,9 +348,19 @@ static void load_action(struct loader *l, const struct ynode *node,
 		s->kind = STEP_KIND_SCRIPT;
 		s->script = xasprintf("%s/%s", l->p->scripts_dir, script);
 		if (stat(s->script, &st) < 0 || !S_ISREG(st.st_mode)) {
-			diags_at(l->d, l->file, v,
-				 "script '%s' not found (looked for %s)",
-				 script, s->script);
+			/* A missing folder is the likelier mistake. */
+			if (stat(l->p->scripts_dir, &st) < 0 ||
+			    !S_ISDIR(st.st_mode))
+				diags_at(l->d, l->file, v,
+					 "script '%s' not found: there is no "
+					 "folder %s/ (scripts live in a folder "
+					 "named after the pipeline file)",
+					 script, l->p->scripts_dir);
+			else
+				diags_at(l->d, l->file, v,
+					 "script '%s' not found (looked for "
+					 "%s)",
+					 script, s->script);
 			fail(l);
 		}
 	} else if (sub) {
@@ -327,7 +380,9 @@ static void load_step(struct loader *l, const struct ynode *node,
 {
 	const char *name = NULL, *desc = NULL;
 	const char **deps = NULL;
+	const struct ynode *dv;
 	size_t ndeps = 0;
+	char *what;
 
 	s->line = node->line;
 	s->col = node->col;
@@ -346,15 +401,21 @@ static void load_step(struct loader *l, const struct ynode *node,
 	    yget_str(node, "name", &name, l->file, l->d) < 0)
 		fail(l);
 	s->name = xstrdup(name ? name : "?");
-	if (name && !valid_name(name, false)) {
+	if (name && !*name) {
+		diags_at(l->d, l->file, ymap_get(node, "name"),
+			 "step name is empty");
+		fail(l);
+	} else if (name && !valid_name(name, false)) {
 		diags_at(l->d, l->file, ymap_get(node, "name"),
 			 "step name '%s' may contain only letters, digits, "
 			 "'_' and '-'",
 			 name);
 		fail(l);
 	}
-	if (ymap_check_keys(node, step_keys, "step", l->file, l->d) < 0)
+	what = name ? xasprintf("step '%s'", name) : xstrdup("step");
+	if (ymap_check_keys(node, step_keys, what, l->file, l->d) < 0)
 		fail(l);
+	free(what);
 	if (yget_str(node, "description", &desc, l->file, l->d) < 0 ||
 	    yget_strlist(node, "depends_on", &deps, &ndeps, l->file, l->d) < 0 ||
 	    yget_duration(node, "timeout", &s->timeout_ms, l->file, l->d) < 0 ||
@@ -365,8 +426,14 @@ static void load_step(struct loader *l, const struct ynode *node,
 		fail(l);
 	s->description = xstrdup(desc);
 	s->deps = xcalloc(ndeps + 1, sizeof(*s->deps));
-	for (size_t i = 0; i < ndeps; i++)
+	s->dep_pos = xcalloc(ndeps + 1, sizeof(*s->dep_pos));
+	dv = ymap_get(node, "depends_on");
+	for (size_t i = 0; i < ndeps; i++) {
+		const struct ynode *at = dv->kind == YN_SEQ ? dv->items[i] : dv;
+
 		s->deps[i] = xstrdup(deps[i]);
+		s->dep_pos[i] = (struct srcpos){at->line, at->col};
+	}
 	s->ndeps = ndeps;
 	free(deps);
 	load_kv(l, node, "env", false, &s->env, &s->nenv);
@@ -376,19 +443,21 @@ static void load_step(struct loader *l, const struct ynode *node,
 	load_action(l, node, s);
 }
 
-static void check_duplicate_steps(struct loader *l, const struct ynode *seq)
+static void check_duplicate_steps(struct loader *l)
 {
 	struct pipeline *p = l->p;
 
+	/* At the step, not its name: with "<<: *anchor" the name may be
+	 * written elsewhere. */
 	for (size_t i = 0; i < p->nsteps; i++)
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(p->steps[i].name, p->steps[j].name) &&
 			    strcmp(p->steps[i].name, "?")) {
-				diags_at(l->d, l->file,
-					 ymap_get(seq->items[i], "name"),
-					 "duplicate step name '%s' (first "
-					 "defined at line %d)",
-					 p->steps[i].name, p->steps[j].line);
+				diags_add(l->d, l->file, p->steps[i].line,
+					  p->steps[i].col,
+					  "duplicate step name '%s' (first "
+					  "defined at line %d)",
+					  p->steps[i].name, p->steps[j].line);
 				fail(l);
 				break;
 			}
@@ -399,7 +468,15 @@ static void load_steps(struct loader *l, const struct ynode *root,
 {
 	const struct ynode *seq = ymap_get(root, "steps");
 
-	if (ymap_require(root, "steps", "pipeline", l->file, l->d) < 0) {
+	if (!seq) {
+		ymap_require(root, "steps", "pipeline", l->file, l->d);
+		fail(l);
+		return;
+	}
+	if (ynode_is_null(seq) || (seq->kind == YN_SEQ && seq->n == 0)) {
+		diags_at(l->d, l->file, seq,
+			 "pipeline has no steps (list at least one under "
+			 "'steps')");
 		fail(l);
 		return;
 	}
@@ -409,17 +486,12 @@ static void load_steps(struct loader *l, const struct ynode *root,
 		fail(l);
 		return;
 	}
-	if (seq->n == 0) {
-		diags_at(l->d, l->file, seq, "pipeline has no steps");
-		fail(l);
-		return;
-	}
 	l->p->steps = xcalloc(seq->n, sizeof(*l->p->steps));
 	for (size_t i = 0; i < seq->n; i++) {
 		load_step(l, seq->items[i], &l->p->steps[i], df);
 		l->p->nsteps++;
 	}
-	check_duplicate_steps(l, seq);
+	check_duplicate_steps(l);
 }
 
 static void load_top(struct loader *l, const struct ynode *root)
@@ -487,7 +559,17 @@ struct pipeline *pipeline_load(const char *file, const char *workdir,
 	init_paths(l.p, file, workdir);
 	if (root->kind != YN_MAP) {
 		diags_at(d, file, root,
-			 "a pipeline file must be a mapping with 'steps'");
+			 "a pipeline file must be a mapping with 'steps', "
+			 "not %s",
+			 ynode_kind_name(root));
+		fail(&l);
+		goto out;
+	}
+	if (root->n == 0) {
+		/* An empty file or only comments: no line to point at. */
+		diags_add(d, file, 0, 0,
+			  "pipeline file defines nothing (it needs a 'steps' "
+			  "list)");
 		fail(&l);
 		goto out;
 	}
@@ -526,6 +608,7 @@ void pipeline_free(struct pipeline *p)
 			free(s->deps[j]);
 		free(s->deps);
 		free(s->dep_idx);
+		free(s->dep_pos);
 		kv_free(s->env, s->nenv);
 		free(s->retry.on_exit_codes);
 	}

@@ -18,10 +18,17 @@
 
 struct diags;
 
+/* A place in the pipeline file, for messages; line 0 = unknown. */
+struct srcpos {
+	int line;
+	int col;
+};
+
 struct kv {
 	char *key;
 	char *val;	/* NULL: a param with no default (required) */
 	char *desc;	/* params only: optional description */
+	struct srcpos pos;	/* where the value is written */
 };
 
 struct retry {
@@ -48,6 +55,7 @@ struct step {
 	char **deps;		/* depends_on, as written */
 	size_t ndeps;
 	size_t *dep_idx;	/* depends_on, resolved to step indices */
+	struct srcpos *dep_pos;	/* where each depends_on entry is */
 	struct kv *env;
 	size_t nenv;
 	int64_t timeout_ms;	/* 0 = none */
@@ -56,6 +64,7 @@ struct step {
 	bool continue_on_failure;
 	int line;		/* where the step is defined */
 	int col;
+	struct srcpos run_pos;	/* where the run: command is written */
 };
 
 struct pipeline {

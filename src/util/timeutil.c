@@ -53,7 +53,8 @@ int duration_parse(const char *s, int64_t *ms)
 	if (!s || !*s)
 		return -1;
 	if (str_to_double(s, &plain) == 0) {
-		if (plain < 0)
+		/* Also keeps llround() from overflowing. */
+		if (plain < 0 || plain > 9e12)
 			return -1;
 		*ms = (int64_t)llround(plain * 1000);
 		return 0;

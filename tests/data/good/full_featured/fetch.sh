@@ -1,0 +1,2 @@
+#!/bin/sh
+echo '{"rows": 3}' > "${BATON_OUTPUT:-/dev/null}"

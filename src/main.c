@@ -10,28 +10,30 @@
 
 extern const struct cmd_entry cmd_run, cmd_validate, cmd_status,
 	cmd_history, cmd_retry, cmd_logs, cmd_list, cmd_graph, cmd_init,
-	cmd_prune;
+	cmd_prune, cmd_tenants;
 
 static const struct cmd_entry *const commands[] = {
 	&cmd_run, &cmd_validate, &cmd_list, &cmd_status, &cmd_history,
 	&cmd_logs, &cmd_retry, &cmd_graph, &cmd_init, &cmd_prune,
+	&cmd_tenants,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: baton [--project DIR] [--state PATH] COMMAND "
-		     "[ARGS]\n\nbaton runs YAML pipelines as DAGs, with "
-		     "retries, timeouts and durable history.\n\nCommands:\n");
+	fprintf(out, "usage: baton [--project DIR] [--state PATH] "
+		     "[--tenants FILE] COMMAND [ARGS]\n\nbaton runs YAML "
+		     "pipelines as DAGs, with retries, timeouts and durable "
+		     "history.\n\nCommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-10s %s\n", commands[i]->name,
 			commands[i]->summary);
 	fprintf(out, "\nRun 'baton COMMAND --help' for a command's options.\n");
 }
 
-/* Takes --project/--state out of argv wherever they appear, so that
- * `baton run x --project p` and `baton --project p run x` both work.
- * Returns the new argc, or -1 on a missing value. */
+/* Takes --project/--state/--tenants out of argv wherever they appear,
+ * so that `baton run x --project p` and `baton --project p run x` both
+ * work.  Returns the new argc, or -1 on a missing value. */
 static int take_globals(struct cli *cli, int argc, char **argv)
 {
 	int out = 1;
@@ -39,8 +41,9 @@ static int take_globals(struct cli *cli, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **slot = !strcmp(a, "--project") ? &cli->project_dir
-				    : !strcmp(a, "--state") ? &cli->state
-							    : NULL;
+				    : !strcmp(a, "--state")   ? &cli->state
+				    : !strcmp(a, "--tenants") ? &cli->tenants
+							      : NULL;
 
 		if (!strcmp(a, "--")) {
 			while (i < argc)
@@ -57,6 +60,8 @@ static int take_globals(struct cli *cli, int argc, char **argv)
 			cli->project_dir = a + 10;
 		} else if (str_starts(a, "--state=")) {
 			cli->state = a + 8;
+		} else if (str_starts(a, "--tenants=")) {
+			cli->tenants = a + 10;
 		} else {
 			argv[out++] = argv[i];
 		}

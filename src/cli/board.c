@@ -72,6 +72,8 @@ static void plain_event(struct board *b, const struct run *r,
 	char d[32];
 
 	stamp(b);
+	if (run_tenant(r))
+		fprintf(b->out, "[%s] ", run_tenant(r));
 	switch (ev->type) {
 	case EV_RUN_START:
 		fprintf(b->out, "run %s started: pipeline %s\n", run_id(r),

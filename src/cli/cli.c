@@ -1,6 +1,7 @@
 /* cli.c - helpers shared by the CLI verbs. */
 #include "cli.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "pipeline/pipeline.h"
 #include "pipeline/project.h"
 #include "store/store.h"
+#include "tenant/tenant.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -36,7 +38,10 @@ void cli_usage(const struct cmd_entry *cmd, FILE *out)
 	fprintf(out, "\nGlobal options (anywhere on the line):\n"
 		     "  --project DIR   project root (default: .)\n"
 		     "  --state PATH    state database (default: "
-		     ".baton/state.db; env BATON_STATE)\n");
+		     ".baton/state.db; env BATON_STATE)\n"
+		     "  --tenants FILE  tenants file (default: users.yaml "
+		     "in the project;\n"
+		     "                  env BATON_TENANTS)\n");
 }
 
 bool cli_wants_help(const struct cmd_entry *cmd, int argc, char **argv)
@@ -61,6 +66,89 @@ int cli_open_project(struct cli *cli, struct project **out,
 	}
 	project_check_refs(*out, d);
 	return 0;
+}
+
+/* The tenants file to read: --tenants, BATON_TENANTS, or the project's
+ * users.yaml.  *from names where it came from, NULL for the default.
+ * Caller frees. */
+static char *tenants_path(const struct cli *cli, const char **from)
+{
+	const char *env = getenv("BATON_TENANTS");
+	const char *dir = cli->project_dir;
+	size_t len = strlen(dir);
+
+	*from = NULL;
+	if (cli->tenants) {
+		*from = "--tenants";
+		return xstrdup(cli->tenants);
+	}
+	if (env && *env) {
+		*from = "BATON_TENANTS";
+		return xstrdup(env);
+	}
+	/* Keep the path as the user wrote --project: messages then read
+	 * users.yaml:9:21 from the project root. */
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	if (!strcmp(dir, "."))
+		return xstrdup("users.yaml");
+	return xasprintf("%.*s/users.yaml", (int)len, dir);
+}
+
+char *cli_tenants_location(const struct cli *cli)
+{
+	const char *from;
+	char *file = tenants_path(cli, &from), *abs, *cwd;
+
+	if (file[0] == '/')
+		return file;
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return file;
+	abs = xasprintf("%s/%s", cwd, file);
+	free(cwd);
+	free(file);
+	return abs;
+}
+
+int cli_open_tenants(struct cli *cli, const struct project *p, bool required,
+		     struct tenants **out)
+{
+	struct tenants *t = NULL;
+	struct diags d;
+	const char *from;
+	char *file = tenants_path(cli, &from);
+	int code = EXIT_CONFIG;
+
+	diags_init(&d);
+	if (access(file, F_OK) < 0) {
+		if (!from && !required) {
+			*out = NULL;
+			code = 0;
+		} else if (from) {
+			fprintf(stderr, "baton: cannot read the tenants file "
+					"%s (named by %s): %s\n",
+				file, from, strerror(errno));
+		} else {
+			fprintf(stderr, "baton: no tenants file: %s does not "
+					"exist (create it, or name one with "
+					"--tenants FILE or BATON_TENANTS)\n",
+				file);
+		}
+		goto out;
+	}
+	if (tenants_load(file, &t, &d) < 0 ||
+	    tenants_check_pipelines(t, p, &d) < 0) {
+		diags_print(&d, stderr, cli->color);
+		tenants_free(t);
+		goto out;
+	}
+	*out = t;
+	code = 0;
+out:
+	diags_release(&d);
+	free(file);
+	return code;
 }
 
 /* Adds p's id and the ids of every pipeline it runs to *ids. */

@@ -17,6 +17,7 @@ struct diags;
 struct pipeline;
 struct project;
 struct store;
+struct tenants;
 
 /* Exit codes, exactly seed 001's. */
 enum exit_code {
@@ -31,6 +32,7 @@ enum exit_code {
 struct cli {
 	const char *project_dir;	/* --project, default "." */
 	const char *state;		/* --state or BATON_STATE, or NULL */
+	const char *tenants;		/* --tenants, or NULL */
 	const char *self_exe;		/* absolute path of this binary */
 	bool color;			/* stderr is a terminal */
 };
@@ -62,6 +64,18 @@ int cli_open_project(struct cli *cli, struct project **out,
 struct pipeline *cli_pipeline(struct cli *cli, const struct cmd_entry *cmd,
 			      struct project *p, struct diags *d,
 			      const char *name);
+/* The tenants file cli_open_tenants() reads, as an absolute path (for
+ * child processes, which run elsewhere).  Caller frees with free(). */
+char *cli_tenants_location(const struct cli *cli);
+/* Opens the tenants file named by --tenants, else BATON_TENANTS, else
+ * PROJECT_ROOT/users.yaml (shown as DIR/users.yaml, DIR being --project
+ * as given), and checks the pipelines its tenants name exist in p.
+ * Returns 0 and sets *out (caller frees with tenants_free()), or
+ * EXIT_CONFIG after printing every error.  When !required and no file
+ * was named and the default one does not exist, sets *out = NULL and
+ * returns 0. */
+int cli_open_tenants(struct cli *cli, const struct project *p, bool required,
+		     struct tenants **out);
 
 /* What to do around one run (execute.c). */
 struct exec_opts {
@@ -71,6 +85,16 @@ struct exec_opts {
 	const char *format;	/* json (default) or csv */
 };
 struct run_spec;
+struct engine_config;
+struct board;
+/* The live board on a terminal (unless BATON_PLAIN is set), plain event
+ * lines otherwise.  Caller frees with board_free(). */
+struct board *cli_board(bool quiet);
+/* Fills cfg from the project and the global options; release what it
+ * allocates with cli_engine_config_release(). */
+void cli_engine_config(struct cli *cli, const struct project *p,
+		       struct engine_config *cfg);
+void cli_engine_config_release(struct engine_config *cfg);
 /* Runs spec to the end with a board, then prints the summary, writes
  * the report and applies retention.  Returns the exit code. */
 int cli_execute(struct cli *cli, struct project *p, struct store *s,

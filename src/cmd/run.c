@@ -5,24 +5,28 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/fanout.h"
 #include "config/diag.h"
 #include "engine/engine.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/project.h"
 #include "pipeline/template.h"
 #include "store/store.h"
+#include "tenant/tenant.h"
 #include "util/alloc.h"
 #include "util/str.h"
 
 extern const struct cmd_entry cmd_run;
 
 struct run_args {
+	struct fanout fo;
 	struct run_spec spec;
 	struct exec_opts exec;
 	struct kv *params;
 	size_t nparams;
 	bool dry_run;
 	const char *name;
+	const char *as_tenant;	/* a sub-pipeline run for its parent's tenant */
 };
 
 static int add_param(struct run_args *a, const char *arg)
@@ -43,7 +47,7 @@ static int add_param(struct run_args *a, const char *arg)
 
 static int parse(struct run_args *a, int argc, char **argv)
 {
-	enum { O_PARENT = 256, O_OUTFILE, O_REPORT, O_FORMAT, O_DRY };
+	enum { O_PARENT = 256, O_OUTFILE, O_REPORT, O_FORMAT, O_DRY, O_AS };
 	static const struct option opts[] = {
 		{"param", required_argument, NULL, 'p'},
 		{"step", required_argument, NULL, 's'},
@@ -55,6 +59,8 @@ static int parse(struct run_args *a, int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"parent-run", required_argument, NULL, O_PARENT},
 		{"output-file", required_argument, NULL, O_OUTFILE},
+		{"as-tenant", required_argument, NULL, O_AS},
+		FANOUT_OPTIONS,
 		{0},
 	};
 	int c;
@@ -104,10 +110,15 @@ static int parse(struct run_args *a, int argc, char **argv)
 		case O_OUTFILE:
 			a->spec.output_file = optarg;
 			break;
+		case O_AS:
+			a->as_tenant = optarg;
+			break;
 		default:
-			return -1;
+			if (cli_fanout_opt(&a->fo, &cmd_run, c, optarg) != 1)
+				return -1;
 		}
 	}
+	a->fo.exec = a->exec;
 	if (optind != argc - 1) {
 		cli_error(&cmd_run, optind >= argc ? "which pipeline? (baton "
 						     "list shows them)"
@@ -149,6 +160,72 @@ static void print_plan(const struct pipeline *p, const struct run_args *a)
 		       a->spec.from_step);
 }
 
+/* A run without --all-tenants and friends; --tenant-less runs may still
+ * name one tenant for a sub-pipeline (--tenant from the parent). */
+static int run_one(struct cli *cli, struct project *proj, struct store *st,
+		   struct run_args *a)
+{
+	struct tenants *t = NULL;
+	const struct tenant *tn;
+	const char **secrets = NULL;
+	json_t *ctx = NULL;
+	size_t n = 0;
+	int code;
+
+	if (!a->as_tenant)
+		return cli_execute(cli, proj, st, &a->spec, &a->exec);
+	code = cli_open_tenants(cli, proj, true, &t);
+	if (code)
+		return code;
+	tn = tenants_find(t, a->as_tenant);
+	if (!tn) {
+		cli_error(&cmd_run, "no tenant '%s' in %s", a->as_tenant,
+			  t->file);
+		tenants_free(t);
+		return EXIT_CONFIG;
+	}
+	ctx = tenant_context(tn);
+	secrets = tenant_secrets(tn, &n);
+	a->spec.tenant_id = tn->id;
+	a->spec.tenant = ctx;
+	a->spec.secrets = secrets;
+	a->spec.nsecrets = n;
+	code = cli_execute(cli, proj, st, &a->spec, &a->exec);
+	json_decref(ctx);
+	free(secrets);
+	tenants_free(t);
+	return code;
+}
+
+static int run_fanout(struct cli *cli, struct project *proj,
+		      struct store *st, struct run_args *a)
+{
+	const struct tenant **sel = NULL;
+	struct batch_item *items = NULL;
+	struct tenants *t = NULL;
+	size_t n = 0;
+	int code;
+
+	code = cli_open_tenants(cli, proj, true, &t);
+	if (!code)
+		code = cli_fanout_select(&cmd_run, t, &a->fo, &sel, &n);
+	if (code)
+		goto out;
+	items = xcalloc(n + 1, sizeof(*items));
+	for (size_t i = 0; i < n; i++) {
+		items[i].pipeline = a->spec.pipeline;
+		items[i].tenant = sel[i];
+	}
+	a->fo.batch.params = a->params;
+	a->fo.batch.nparams = a->nparams;
+	code = cli_fanout_run(cli, proj, st, t, items, n, &a->fo);
+out:
+	free(items);
+	free(sel);
+	tenants_free(t);
+	return code;
+}
+
 static int exec_run(struct cli *cli, int argc, char **argv)
 {
 	struct run_args a = {0};
@@ -181,10 +258,12 @@ static int exec_run(struct cli *cli, int argc, char **argv)
 	a.spec.pipeline = p;
 	a.spec.params = a.params;
 	a.spec.nparams = a.nparams;
-	if (a.spec.parent_run)
-		a.exec.no_summary = false;
-	code = cli_execute(cli, proj, store, &a.spec, &a.exec);
+	if (cli_fanout_wanted(&a.fo))
+		code = run_fanout(cli, proj, store, &a);
+	else
+		code = run_one(cli, proj, store, &a);
 out:
+	cli_fanout_release(&a.fo);
 	for (size_t i = 0; i < a.nparams; i++) {
 		free(a.params[i].key);
 		free(a.params[i].val);
@@ -215,6 +294,7 @@ const struct cmd_entry cmd_run = {
 		"      --report FILE      write a report when the run ends\n"
 		"      --format json|csv  report format (default json)\n"
 		"  -q, --quiet            print nothing but errors\n"
+		"\n" FANOUT_HELP
 		"\nExit codes: 0 all succeeded, 1 configuration error, 2 "
 		"some steps failed,\n3 all failed, 4 internal error, 130 "
 		"interrupted.\n",

@@ -102,7 +102,7 @@ static int exec_status(struct cli *cli, int argc, char **argv)
 	} else if (json) {
 		json_t *j = report_json(&rep);
 
-		json_dumpf(j, stdout, JSON_INDENT(2));
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
 		printf("\n");
 		json_decref(j);
 	} else {

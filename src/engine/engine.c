@@ -35,6 +35,7 @@ struct engine *engine_new(struct store *s, const struct engine_config *cfg,
 	e->cfg.store_location = xstrdup(cfg->store_location);
 	e->cfg.project_root = xstrdup(cfg->project_root);
 	e->cfg.self_exe = xstrdup(cfg->self_exe);
+	e->cfg.tenants_file = xstrdup(cfg->tenants_file);
 	if (e->cfg.default_parallel <= 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -56,6 +57,13 @@ struct engine *engine_new(struct store *s, const struct engine_config *cfg,
 		engine_free(e);
 		return NULL;
 	}
+	e->buckets = xcalloc(cfg->nlimits + 1, sizeof(*e->buckets));
+	for (size_t i = 0; i < cfg->nlimits; i++) {
+		e->buckets[i].limit = &cfg->limits[i];
+		e->buckets[i].tokens = cfg->limits[i].burst > 0
+					       ? cfg->limits[i].burst
+					       : 1;
+	}
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	return e;
 }
@@ -67,8 +75,10 @@ void engine_free(struct engine *e)
 	for (size_t i = 0; i < e->nruns; i++)
 		run_free(e->runs[i]);
 	free(e->runs);
+	free(e->active);
 	free(e->live);
 	pathcache_release(&e->paths);
+	free(e->buckets);
 	if (e->sigfd >= 0)
 		close(e->sigfd);
 	if (e->epfd >= 0)
@@ -78,6 +88,7 @@ void engine_free(struct engine *e)
 	free((char *)e->cfg.store_location);
 	free((char *)e->cfg.project_root);
 	free((char *)e->cfg.self_exe);
+	free((char *)e->cfg.tenants_file);
 	free(e);
 }
 
@@ -129,7 +140,46 @@ void engine_unwatch(struct engine *e, struct step_rt *s)
 		}
 }
 
-/* Copies what the step printed into its log, up to the cap. */
+int step_log_append(void *arg, const char *data, size_t n)
+{
+	static const char note[] =
+		"\n[baton: log truncated: step output exceeded log_max]\n";
+	struct step_rt *s = arg;
+	int64_t max = s->run->e->cfg.log_max_bytes;
+
+	if (s->log_capped)
+		return 0;
+	if (s->log_fd < 0)
+		s->log_fd = open(s->log_path,
+				 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+				 0644);
+	if (s->log_fd < 0)
+		return 0;
+	if (s->log_bytes + (int64_t)n > max) {
+		n = (size_t)(max - s->log_bytes);
+		s->log_capped = true;
+		if ((n && write(s->log_fd, data, n) < 0) ||
+		    write(s->log_fd, note, sizeof(note) - 1) < 0)
+			return 0;
+		return 0;
+	}
+	s->log_bytes += (int64_t)n;
+	if (write(s->log_fd, data, n) < 0)
+		s->log_capped = true;
+	return 0;
+}
+
+static void close_pipe(struct engine *e, struct step_rt *s)
+{
+	epoll_ctl(e->epfd, EPOLL_CTL_DEL, s->out_fd, NULL);
+	close(s->out_fd);
+	s->out_fd = -1;
+	redact_stream_flush(&s->rs);
+}
+
+/* Copies what the step printed into its log, redacted, up to the cap.
+ * Reading goes on past the cap so the step never blocks on a full
+ * pipe. */
 static void drain(struct engine *e, struct step_rt *s)
 {
 	char chunk[65536];
@@ -142,36 +192,11 @@ static void drain(struct engine *e, struct step_rt *s)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			epoll_ctl(e->epfd, EPOLL_CTL_DEL, s->out_fd, NULL);
-			close(s->out_fd);
-			s->out_fd = -1;
+			close_pipe(e, s);
 			return;
 		}
-		if (s->log_capped)
-			continue;
-		if (s->log_fd < 0)
-			s->log_fd = open(s->log_path,
-					 O_WRONLY | O_CREAT | O_APPEND |
-						 O_CLOEXEC,
-					 0644);
-		if (s->log_bytes + n > e->cfg.log_max_bytes) {
-			static const char note[] =
-				"\n[baton: log truncated: step output exceeded "
-				"log_max]\n";
-
-			n = (ssize_t)(e->cfg.log_max_bytes - s->log_bytes);
-			s->log_capped = true;
-			if (s->log_fd >= 0 && n > 0 &&
-			    write(s->log_fd, chunk, (size_t)n) < 0)
-				break;
-			if (s->log_fd >= 0 &&
-			    write(s->log_fd, note, sizeof(note) - 1) < 0)
-				break;
-			continue;
-		}
-		s->log_bytes += n;
-		if (s->log_fd >= 0 && write(s->log_fd, chunk, (size_t)n) < 0)
-			s->log_capped = true;
+		if (!s->log_capped)
+			redact_stream_feed(&s->rs, chunk, (size_t)n);
 	}
 }
 
@@ -224,13 +249,94 @@ void engine_cancel(struct engine *e)
 {
 	e->cancelling = true;
 	for (size_t i = 0; i < e->nruns; i++)
-		if (!e->runs[i]->finished)
-			run_stop(e->runs[i], false);
+		run_cancel(e->runs[i]);
 }
 
 bool engine_cancelled(const struct engine *e)
 {
 	return e->cancelling;
+}
+
+static struct bucket *find_bucket(struct engine *e, const char *key)
+{
+	for (size_t i = 0; key && i < e->cfg.nlimits; i++)
+		if (!strcmp(e->buckets[i].limit->key, key))
+			return &e->buckets[i];
+	return NULL;
+}
+
+/* Takes a token for key, or returns how long until one is there. */
+static int64_t bucket_take(struct engine *e, const char *key, int64_t now)
+{
+	struct bucket *b = find_bucket(e, key);
+	double rate, burst;
+
+	if (!b || b->limit->per_minute <= 0)
+		return 0;
+	rate = b->limit->per_minute / 60000.0;	/* tokens per ms */
+	burst = b->limit->burst > 0 ? b->limit->burst : 1;
+	b->tokens += (double)(now - b->last) * rate;
+	if (b->tokens > burst)
+		b->tokens = burst;
+	b->last = now;
+	if (b->tokens >= 1) {
+		b->tokens -= 1;
+		return 0;
+	}
+	return (int64_t)((1 - b->tokens) / rate) + 1;
+}
+
+void engine_run_done(struct engine *e, struct run *r)
+{
+	for (size_t i = 0; i < e->nactive; i++)
+		if (e->active[i] == r) {
+			e->active[i] = e->active[--e->nactive];
+			return;
+		}
+}
+
+/* Looking this far into the queue is enough to find a run whose rate
+ * limit allows it to start, without scanning huge batches each turn. */
+#define QUEUE_LOOKAHEAD 256
+
+/* Starts queued runs in order while slots, the start gap and the rate
+ * limits allow; sets wake_at when a later start is due. */
+static void start_runs(struct engine *e)
+{
+	int64_t now = time_mono_ms();
+	size_t looked = 0;
+
+	e->wake_at = 0;
+	while (e->queue_head < e->nruns &&
+	       e->runs[e->queue_head]->status != RUN_QUEUED)
+		e->queue_head++;
+	for (size_t i = e->queue_head; i < e->nruns; i++) {
+		struct run *r = e->runs[i];
+		int64_t wait;
+
+		if (r->status != RUN_QUEUED)
+			continue;
+		if (++looked > QUEUE_LOOKAHEAD ||
+		    (e->cfg.max_runs > 0 &&
+		     e->nactive >= (size_t)e->cfg.max_runs))
+			return;
+		if (e->cfg.start_gap_ms && e->last_start &&
+		    now < e->last_start + e->cfg.start_gap_ms) {
+			e->wake_at = e->last_start + e->cfg.start_gap_ms;
+			return;
+		}
+		wait = bucket_take(e, r->rate_key, now);
+		if (wait > 0) {
+			if (!e->wake_at || now + wait < e->wake_at)
+				e->wake_at = now + wait;
+			continue;
+		}
+		xgrow((void **)&e->active, &e->active_cap, e->nactive + 1,
+		      sizeof(*e->active));
+		e->active[e->nactive++] = r;
+		e->last_start = now;
+		run_begin(r);
+	}
 }
 
 static void on_signal(struct engine *e)
@@ -262,10 +368,7 @@ static void check_live_timers(struct engine *e, int64_t now)
 		if (s->exited) {
 			if (s->pipe_deadline && now >= s->pipe_deadline &&
 			    s->out_fd >= 0) {
-				epoll_ctl(e->epfd, EPOLL_CTL_DEL, s->out_fd,
-					  NULL);
-				close(s->out_fd);
-				s->out_fd = -1;
+				close_pipe(e, s);
 				maybe_done(e, s);
 				i--; /* live[i] was replaced */
 			}
@@ -290,8 +393,8 @@ static void check_timers(struct engine *e)
 	int64_t now = time_mono_ms();
 
 	check_live_timers(e, now);
-	for (size_t i = 0; i < e->nruns; i++) {
-		struct run *r = e->runs[i];
+	for (size_t i = 0; i < e->nactive; i++) {
+		struct run *r = e->active[i];
 
 		if (r->finished)
 			continue;
@@ -317,8 +420,8 @@ static int next_timeout(struct engine *e)
 		consider(&next, e->live[i]->kill_at);
 		consider(&next, e->live[i]->pipe_deadline);
 	}
-	for (size_t i = 0; i < e->nruns; i++) {
-		struct run *r = e->runs[i];
+	for (size_t i = 0; i < e->nactive; i++) {
+		struct run *r = e->active[i];
 
 		if (r->finished)
 			continue;
@@ -328,6 +431,7 @@ static int next_timeout(struct engine *e)
 			if (r->steps[k].st.status == STEP_RETRYING)
 				consider(&next, r->steps[k].retry_at);
 	}
+	consider(&next, e->wake_at);
 	if (e->cfg.listener.on_tick && e->cfg.listener.tick_ms > 0)
 		consider(&next, e->last_tick + e->cfg.listener.tick_ms);
 	if (!next)
@@ -337,10 +441,10 @@ static int next_timeout(struct engine *e)
 
 static bool all_finished(struct engine *e)
 {
-	for (size_t i = 0; i < e->nruns; i++)
-		if (!e->runs[i]->finished)
-			return false;
-	return true;
+	while (e->queue_head < e->nruns &&
+	       e->runs[e->queue_head]->status != RUN_QUEUED)
+		e->queue_head++;
+	return e->queue_head == e->nruns && !e->nactive;
 }
 
 static void tick(struct engine *e)
@@ -378,9 +482,11 @@ int engine_wait(struct engine *e)
 			}
 		}
 		check_timers(e);
-		for (size_t i = 0; i < e->nruns; i++)
-			if (!e->runs[i]->finished)
-				run_pump(e->runs[i]);
+		start_runs(e);
+		/* run_pump may finish a run, which shrinks active[]. */
+		for (size_t i = e->nactive; i-- > 0;)
+			if (i < e->nactive)
+				run_pump(e->active[i]);
 		store_commit(e->store);
 		if (all_finished(e))
 			break;

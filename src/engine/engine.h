@@ -42,6 +42,22 @@ struct run_spec {
 	const char *parent_run;		/* set for a sub-pipeline's run */
 	const char *output_file;	/* write the run's output here */
 	int max_parallel;		/* 0 = pipeline's, then engine's */
+	const char *tenant_id;		/* the tenant this run is for */
+	json_t *tenant;			/* {{ tenant.* }}: id, name, platform,
+					 * credentials...; the engine keeps a
+					 * reference */
+	const char *const *secrets;	/* redacted from all the run writes */
+	size_t nsecrets;
+	const char *batch;		/* batch id, or NULL */
+	const char *rate_key;		/* rate-limit bucket (platform) */
+	int64_t timeout_ms;		/* extra bound on this run, 0 = none */
+};
+
+/* A token bucket shared by every run with the same rate_key. */
+struct rate_limit {
+	const char *key;		/* e.g. "facebook" */
+	double per_minute;		/* run starts per minute */
+	int burst;			/* starts allowed at once (>= 1) */
 };
 
 enum event_type {
@@ -86,8 +102,14 @@ struct engine_config {
 	const char *store_location;	/* handed to sub-pipeline runs */
 	const char *project_root;
 	const char *self_exe;		/* this binary, for sub-pipelines */
+	const char *tenants_file;	/* handed to sub-pipeline runs */
 	int64_t log_max_bytes;
 	int default_parallel;		/* 0 = number of CPUs */
+	int max_runs;			/* runs at once, 0 = no limit */
+	int64_t start_gap_ms;		/* least time between run starts */
+	bool fail_fast;			/* a failed run cancels the rest */
+	const struct rate_limit *limits;	/* borrowed, outlive engine */
+	size_t nlimits;
 	struct engine_listener listener;
 };
 
@@ -98,9 +120,11 @@ struct engine *engine_new(struct store *s, const struct engine_config *cfg,
 void engine_free(struct engine *e);
 
 /* Prepares a run: resolves params, picks the steps to run, reuses
- * earlier outputs, and records the run as running.  Returns 0 and sets
- * *out (owned by the engine) or -EINVAL with err explaining a user
- * mistake (unknown param, missing required param, unknown step...). */
+ * earlier outputs, and records the run as queued.  It starts when
+ * engine_wait() has a slot for it (max_runs, start_gap_ms, rate
+ * limits), in the order runs were added.  Returns 0 and sets *out
+ * (owned by the engine) or -EINVAL with err explaining a user mistake
+ * (unknown param, missing required param, unknown step...). */
 int engine_add_run(struct engine *e, const struct run_spec *spec,
 		   struct run **out, struct error *err);
 /* Runs the loop until every run has ended.  Returns 0, or a negative
@@ -112,6 +136,7 @@ void engine_cancel(struct engine *e);
 bool engine_cancelled(const struct engine *e);
 
 const char *run_id(const struct run *r);
+const char *run_tenant(const struct run *r);	/* NULL without tenant */
 const struct pipeline *run_pipeline(const struct run *r);
 enum run_status run_status(const struct run *r);
 size_t run_nsteps(const struct run *r);

@@ -8,6 +8,7 @@
 
 #include "engine.h"
 #include "proc.h"
+#include "util/redact.h"
 
 struct step_rt {
 	struct step_state st;	/* public view; first member */
@@ -18,6 +19,7 @@ struct step_rt {
 	pid_t pid;		/* > 0 while the process is alive */
 	int out_fd;		/* output pipe, -1 when closed */
 	int log_fd;		/* opened at the first byte of output */
+	struct redact_stream rs;	/* output -> log, secrets removed */
 	int64_t log_bytes;
 	bool log_capped;
 	bool exited;
@@ -55,20 +57,35 @@ struct run {
 	enum run_status status;
 	json_t *ctx;		/* template context */
 	char *dir;
+	char *tenant_id;
+	json_t *tenant;
+	struct redactor *redactor;	/* the tenant's secrets, or NULL */
+	char *batch;
+	char *rate_key;
+	int64_t timeout_ms;	/* --tenant-timeout */
 	char *parent_run;
 	char *retry_of;
 	char *output_file;
 	char *error;
 	json_t *output;
 	int64_t created_wall;
+	int64_t started_wall;
 	int64_t started_mono;
 	int64_t finished_mono;
 	int64_t deadline;	/* pipeline timeout, 0 = none */
 	bool timed_out;
+	bool cancel_requested;	/* SIGINT, engine_cancel or fail-fast */
+	bool aborted;		/* could not start (internal error) */
 	bool finished;
 	bool killed_any;	/* something had to be killed */
 	int exit_code;
 	uint64_t rng;
+};
+
+struct bucket {
+	const struct rate_limit *limit;
+	double tokens;
+	int64_t last;		/* mono ms of the last refill */
 };
 
 struct engine {
@@ -84,6 +101,14 @@ struct engine {
 	size_t nlive;
 	size_t live_cap;
 	struct pathcache paths;
+	struct bucket *buckets;	/* one per cfg.limits entry */
+	struct run **active;	/* runs started and not finished */
+	size_t nactive;
+	size_t active_cap;
+	size_t queue_head;	/* runs[] before this are not queued */
+	int64_t last_start;	/* mono ms of the latest run start */
+	int64_t wake_at;	/* a queued run may start then */
+	int64_t last_created;	/* created_at of the newest run */
 	bool cancelling;
 	int nsignals;
 	bool orphans_seen;
@@ -95,9 +120,16 @@ void engine_emit(struct engine *e, const struct run *r, enum event_type t,
 		 int step, int64_t delay, const char *error);
 int engine_watch(struct engine *e, struct step_rt *s);
 void engine_unwatch(struct engine *e, struct step_rt *s);
+int step_log_append(void *arg, const char *data, size_t n);
 /* run.c */
 int run_prepare(struct run *r, const struct run_spec *spec,
 		struct error *err);
+void run_begin(struct run *r);
+/* Stops r (queued or running) and records it as cancelled. */
+void run_cancel(struct run *r);
+void run_finish(struct run *r);
+/* engine.c: r has finished; drop it from the active list. */
+void engine_run_done(struct engine *e, struct run *r);
 void run_pump(struct run *r);
 void run_attempt_done(struct step_rt *s);
 void run_stop(struct run *r, bool timed_out);
@@ -106,5 +138,7 @@ void run_free(struct run *r);
 void step_record(struct step_rt *s);
 void record_attempt(struct step_rt *s);
 void step_spawn(struct step_rt *s);
+/* Returns a malloced copy of text with the run's secrets replaced. */
+char *run_redact(const struct run *r, const char *text);
 
 #endif

@@ -76,7 +76,10 @@ static void decide_status(struct run *r)
 		else if (s->st.status == STEP_FAILED)
 			bad++;
 	}
-	if (r->e->cancelling && !r->timed_out) {
+	if (r->aborted) {
+		r->status = RUN_FAILED;
+		r->exit_code = 4;
+	} else if (r->cancel_requested && !r->timed_out) {
 		r->status = RUN_CANCELLED;
 		r->exit_code = 130;
 	} else if (!bad && !r->timed_out) {
@@ -95,8 +98,13 @@ void run_finish(struct run *r)
 	decide_status(r);
 	r->output = collect_output(r);
 	write_output_file(r);
+	if (r->started_mono)
+		engine_run_done(r->e, r);
 	record_run(r);
 	engine_emit(r->e, r, EV_RUN_END, -1, 0, r->error);
+	if (r->status == RUN_FAILED && r->e->cfg.fail_fast)
+		for (size_t i = 0; i < r->e->nruns; i++)
+			run_cancel(r->e->runs[i]);
 	/* Processes that escaped their group (setsid, double fork) still
 	 * carry the run's id in their environment. */
 	if (r->killed_any || r->e->orphans_seen)
@@ -130,6 +138,11 @@ void run_free(struct run *r)
 	free(r->steps);
 	free(r->ready);
 	json_decref(r->ctx);
+	json_decref(r->tenant);
+	redactor_free(r->redactor);
+	free(r->tenant_id);
+	free(r->batch);
+	free(r->rate_key);
 	json_decref(r->output);
 	free(r->dir);
 	free(r->parent_run);
@@ -142,6 +155,11 @@ void run_free(struct run *r)
 const char *run_id(const struct run *r)
 {
 	return r->id;
+}
+
+const char *run_tenant(const struct run *r)
+{
+	return r->tenant_id;
 }
 
 const struct pipeline *run_pipeline(const struct run *r)

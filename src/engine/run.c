@@ -25,7 +25,6 @@
 
 #define OUTPUT_MAX (16 << 20)
 
-void run_finish(struct run *r);	/* finish.c */
 int run_select(struct run *r, const struct run_spec *spec,
 	       struct error *err);	/* select.c */
 
@@ -95,19 +94,22 @@ static void build_graph(struct run *r)
 void record_run(struct run *r)
 {
 	struct run_rec rec = {0};
-	char *params = json_dumps(json_object_get(r->ctx, "params"),
-				  JSON_COMPACT | JSON_SORT_KEYS);
+	char *raw = json_dumps(json_object_get(r->ctx, "params"),
+			       JSON_COMPACT | JSON_SORT_KEYS);
+	char *params = run_redact(r, raw);
 	char *output = r->output ? json_dumps(r->output, JSON_COMPACT |
 							 JSON_ENCODE_ANY)
 				 : NULL;
 
 	rec.id = r->id;
 	rec.pipeline = r->p->id;
+	rec.tenant = r->tenant_id;
+	rec.batch = r->batch;
 	rec.parent_run = r->parent_run;
 	rec.retry_of = r->retry_of;
 	rec.status = r->status;
 	rec.created_at = r->created_wall;
-	rec.started_at = r->created_wall;
+	rec.started_at = r->started_wall;
 	rec.finished_at = r->finished ? time_wall_ms() : 0;
 	rec.params_json = params;
 	rec.output_json = output;
@@ -118,6 +120,7 @@ void record_run(struct run *r)
 	rec.pid_start = proc_start_time(getpid());
 	rec.state_dir = r->dir;
 	store_run_put(r->e->store, &rec);
+	free(raw);
 	free(params);
 	free(output);
 }
@@ -133,7 +136,12 @@ int run_prepare(struct run *r, const struct run_spec *spec,
 	r->p = p;
 	make_id(r->id, sizeof(r->id));
 	r->rng = (uint64_t)time_mono_ms() * 2654435761u + (uint64_t)getpid();
-	r->status = RUN_RUNNING;
+	r->status = RUN_QUEUED;
+	r->tenant_id = xstrdup(spec->tenant_id);
+	r->tenant = spec->tenant ? json_incref(spec->tenant) : NULL;
+	r->batch = xstrdup(spec->batch);
+	r->rate_key = xstrdup(spec->rate_key);
+	r->timeout_ms = spec->timeout_ms;
 	r->parent_run = xstrdup(spec->parent_run);
 	r->retry_of = xstrdup(spec->retry_of);
 	r->output_file = xstrdup(spec->output_file);
@@ -143,6 +151,13 @@ int run_prepare(struct run *r, const struct run_spec *spec,
 	r->ctx = json_pack("{s:o, s:{s:s}, s:{s:s, s:s}, s:{}}", "params",
 			   params, "run", "id", r->id, "pipeline", "id", p->id,
 			   "name", p->name, "steps");
+	if (r->tenant)
+		json_object_set(r->ctx, "tenant", r->tenant);
+	for (size_t i = 0; i < spec->nsecrets; i++) {
+		if (!r->redactor)
+			r->redactor = redactor_new();
+		redactor_add(r->redactor, spec->secrets[i]);
+	}
 	rc = resolve_params(r, spec, params, err);
 	if (rc < 0)
 		return rc;
@@ -164,22 +179,49 @@ int run_prepare(struct run *r, const struct run_spec *spec,
 	rc = run_select(r, spec, err);
 	if (rc < 0)
 		return rc;
-	rc = fs_mkdirs(r->dir);
-	if (rc < 0)
-		return error_set(err, rc, "cannot create %s: %s", r->dir,
-				 strerror(-rc));
+	/* Strictly increasing, so a batch lists its runs in the order they
+	 * were added even when many are added in one millisecond. */
 	r->created_wall = time_wall_ms();
-	r->started_mono = time_mono_ms();
-	if (p->timeout_ms)
-		r->deadline = r->started_mono + p->timeout_ms;
+	if (r->created_wall <= e->last_created)
+		r->created_wall = e->last_created + 1;
+	e->last_created = r->created_wall;
 	store_begin(e->store);
 	record_run(r);
 	for (size_t i = 0; i < p->nsteps; i++)
 		if (r->steps[i].st.included)
 			step_record(&r->steps[i]);
 	store_commit(e->store);
-	engine_emit(e, r, EV_RUN_START, -1, 0, NULL);
 	return 0;
+}
+
+/* The earlier of two deadlines, where 0 means none. */
+static int64_t earliest(int64_t a, int64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+void run_begin(struct run *r)
+{
+	int rc = fs_mkdirs(r->dir);
+
+	r->status = RUN_RUNNING;
+	r->started_wall = time_wall_ms();
+	r->started_mono = time_mono_ms();
+	if (r->p->timeout_ms)
+		r->deadline = r->started_mono + r->p->timeout_ms;
+	if (r->timeout_ms)
+		r->deadline = earliest(r->deadline,
+				       r->started_mono + r->timeout_ms);
+	record_run(r);
+	engine_emit(r->e, r, EV_RUN_START, -1, 0, NULL);
+	if (rc < 0) {
+		/* No place for logs: fail every step rather than lose them. */
+		free(r->error);
+		r->error = xasprintf("cannot create %s: %s", r->dir,
+				     strerror(-rc));
+		r->aborted = true;
+		run_stop(r, false);
+	}
 }
 
 void step_record(struct step_rt *s)
@@ -228,10 +270,19 @@ void record_attempt(struct step_rt *s)
 	store_attempt_put(s->run->e->store, &a);
 }
 
+char *run_redact(const struct run *r, const char *text)
+{
+	if (!text)
+		return NULL;
+	return redact_string(r->redactor, text, strlen(text), NULL);
+}
+
+/* Takes ownership of msg; stores it with the run's secrets removed. */
 static void set_error(struct step_rt *s, char *msg)
 {
 	free(s->st.error);
-	s->st.error = msg;
+	s->st.error = run_redact(s->run, msg);
+	free(msg);
 }
 
 static void push_ready(struct run *r, size_t i)
@@ -286,17 +337,28 @@ static void skip_downstream(struct step_rt *s)
 
 void run_pump(struct run *r)
 {
-	if (r->finished)
+	if (r->finished || r->status == RUN_QUEUED)
 		return;
 	while (r->running < r->max_parallel &&
-	       r->ready_head != r->ready_tail && !r->e->cancelling &&
-	       !r->timed_out) {
+	       r->ready_head != r->ready_tail && !r->cancel_requested &&
+	       !r->timed_out && !r->aborted) {
 		size_t i = r->ready[r->ready_head++ % (r->p->nsteps + 1)];
 
 		step_spawn(&r->steps[i]);
 	}
 	if (!r->nleft && !r->running)
 		run_finish(r);
+}
+
+static void rewrite_file(const char *path, const char *data, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, data, n) < 0)
+		unlink(path);
+	close(fd);
 }
 
 /* Reads the JSON the step wrote to $BATON_OUTPUT.  Returns 0 (with
@@ -324,6 +386,18 @@ static int read_output(struct step_rt *s, json_t **out, char **msg)
 	if (b.len == 0) {
 		buf_release(&b);
 		return 0;
+	}
+	if (s->run->redactor) {
+		/* Secrets never reach the store, templates, reports, or
+		 * the output file left on disk. */
+		size_t n;
+		char *clean = redact_string(s->run->redactor, b.data, b.len, &n);
+
+		if (n != b.len)
+			rewrite_file(s->out_path, clean, n);
+		buf_reset(&b);
+		buf_add(&b, clean, n);
+		free(clean);
 	}
 	*out = json_loadb(b.data, b.len, JSON_DECODE_ANY, &je);
 	buf_release(&b);
@@ -358,7 +432,7 @@ static bool retryable(const struct step_rt *s, int code)
 {
 	const struct retry *rt = &s->run->p->steps[s->idx].retry;
 
-	if (s->st.attempt >= rt->max_attempts || s->run->e->cancelling ||
+	if (s->st.attempt >= rt->max_attempts || s->run->cancel_requested ||
 	    s->run->timed_out)
 		return false;
 	if (!rt->non_exit_codes)
@@ -395,10 +469,47 @@ static void succeed(struct step_rt *s)
 	satisfy_downstream(s);
 }
 
+/* The last non-empty line the step printed (at most 200 bytes), which
+ * usually says why it failed; NULL if none.  Caller frees. */
+static char *log_last_line(const char *path)
+{
+	char tail[4096];
+	ssize_t n;
+	off_t size;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *end, *start;
+
+	if (fd < 0)
+		return NULL;
+	size = lseek(fd, 0, SEEK_END);
+	n = size > 0 ? pread(fd, tail, sizeof(tail) - 1,
+			     size > (off_t)sizeof(tail) - 1
+				     ? size - (off_t)sizeof(tail) + 1
+				     : 0)
+		     : 0;
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	tail[n] = '\0';
+	end = tail + n;
+	while (end > tail && (end[-1] == '\n' || end[-1] == '\r' ||
+			      end[-1] == ' '))
+		*--end = '\0';
+	start = end;
+	while (start > tail && start[-1] != '\n')
+		start--;
+	if (start == end || !strncmp(start, "--- baton:", 10) ||
+	    !strncmp(start, "[baton:", 7))
+		return NULL;
+	if (end - start > 200)
+		start = end - 200;
+	return xstrdup(start);
+}
+
 static char *failure_text(struct step_rt *s, int *code)
 {
 	const struct step *def = &s->run->p->steps[s->idx];
-	char d[32];
+	char d[32], *line, *msg;
 
 	*code = -1;
 	if (s->spawn_error) {
@@ -414,7 +525,11 @@ static char *failure_text(struct step_rt *s, int *code)
 				 WTERMSIG(s->wstatus),
 				 strsignal(WTERMSIG(s->wstatus)));
 	*code = WEXITSTATUS(s->wstatus);
-	return xasprintf("exited with code %d", *code);
+	line = s->log_bytes ? log_last_line(s->log_path) : NULL;
+	msg = line ? xasprintf("exited with code %d: %s", *code, line)
+		   : xasprintf("exited with code %d", *code);
+	free(line);
+	return msg;
 }
 
 static void fail_attempt(struct step_rt *s)
@@ -452,6 +567,7 @@ void run_attempt_done(struct step_rt *s)
 
 	r->running--;
 	s->finished_wall = time_wall_ms();
+	redact_stream_release(&s->rs);
 	if (s->log_fd >= 0)
 		close(s->log_fd);
 	s->log_fd = -1;
@@ -510,6 +626,16 @@ void run_stop(struct run *r, bool timed_out)
 					       : "cancelled"));
 		finalize(s, STEP_CANCELLED);
 	}
+}
+
+void run_cancel(struct run *r)
+{
+	if (r->finished)
+		return;
+	r->cancel_requested = true;
+	run_stop(r, false);
+	if (r->status == RUN_QUEUED)
+		run_finish(r);
 }
 
 void run_fire_retries(struct run *r, int64_t now)

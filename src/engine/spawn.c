@@ -94,6 +94,19 @@ static int build_env(struct step_rt *s, struct envv *e, struct error *err)
 	env_add(e, "BATON_OUTPUT", s->out_path);
 	env_add(e, "BATON_PROJECT_DIR", r->e->cfg.project_root);
 	env_add(e, "BATON_SCRIPTS_DIR", r->p->scripts_dir);
+	if (r->tenant) {
+		static const char *const keys[] = {"id", "name", "platform"};
+		static const char *const names[] = {
+			"BATON_TENANT_ID", "BATON_TENANT_NAME",
+			"BATON_TENANT_PLATFORM"};
+
+		for (size_t i = 0; i < 3; i++) {
+			const char *v = json_string_value(
+				json_object_get(r->tenant, keys[i]));
+
+			env_add(e, names[i], v ? v : "");
+		}
+	}
 	if (def->ndeps) {
 		char *in = xasprintf("%s/%s.input.json", r->dir, def->name);
 
@@ -137,7 +150,7 @@ static char **sub_argv(struct step_rt *s, struct error *err)
 {
 	struct run *r = s->run;
 	const struct step *def = &r->p->steps[s->idx];
-	char **argv = xcalloc(14 + 2 * def->nwith, sizeof(*argv));
+	char **argv = xcalloc(18 + 2 * def->nwith, sizeof(*argv));
 	size_t n = 0;
 
 	argv[n++] = xstrdup(r->e->cfg.self_exe);
@@ -151,6 +164,14 @@ static char **sub_argv(struct step_rt *s, struct error *err)
 	argv[n++] = xstrdup(r->id);
 	argv[n++] = xstrdup("--output-file");
 	argv[n++] = xstrdup(s->out_path);
+	if (r->tenant_id && r->e->cfg.tenants_file) {
+		/* The child loads the tenant itself: credentials never
+		 * travel on a command line. */
+		argv[n++] = xstrdup("--tenants");
+		argv[n++] = xstrdup(r->e->cfg.tenants_file);
+		argv[n++] = xstrdup("--as-tenant");
+		argv[n++] = xstrdup(r->tenant_id);
+	}
 	for (size_t i = 0; i < def->nwith; i++) {
 		char *val = NULL;
 
@@ -264,6 +285,7 @@ void step_spawn(struct step_rt *s)
 	s->st.error = NULL;
 	s->st.status = STEP_RUNNING;
 	r->running++;
+	redact_stream_init(&s->rs, r->redactor, step_log_append, s);
 	log_attempt_header(s);
 	if (build_env(s, &env, &err) < 0 ||
 	    !(argv = build_argv(s, &err)) || write_input(s, &err) < 0 ||

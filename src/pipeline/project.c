@@ -18,8 +18,46 @@
 #define DEFAULT_LOG_MAX (10 << 20)
 
 static const char *const settings_keys[] = {
-	"state", "state_dir", "retention", "log_max", "max_parallel", NULL,
+	"state", "state_dir", "retention", "log_max", "max_parallel",
+	"rate_limits", NULL,
 };
+static const char *const rate_keys[] = {"per_minute", "burst", NULL};
+
+static void load_rates(struct settings *s, const struct ynode *root,
+		       const char *file, struct diags *d)
+{
+	const struct ynode *m = ymap_get(root, "rate_limits");
+
+	if (!m || ynode_is_null(m))
+		return;
+	if (m->kind != YN_MAP) {
+		diags_at(d, file, m, "'rate_limits' must be a mapping like "
+			 "{facebook: {per_minute: 15}}");
+		return;
+	}
+	s->rates = xcalloc(m->n + 1, sizeof(*s->rates));
+	for (size_t i = 0; i < m->n; i++) {
+		const struct ynode *k = m->pairs[i].key, *v = m->pairs[i].val;
+		struct rate_setting *r = &s->rates[s->nrates];
+		int64_t burst = 1;
+		double pm = 0;
+
+		if (v->kind != YN_MAP) {
+			diags_at(d, file, v, "rate limit '%s' must be a mapping "
+				 "like {per_minute: 15}", k->str);
+			continue;
+		}
+		ymap_check_keys(v, rate_keys, "rate limit", file, d);
+		if (ymap_require(v, "per_minute", "rate limit", file, d) < 0 ||
+		    yget_double(v, "per_minute", 0.001, 1e9, &pm, file, d) < 0 ||
+		    yget_int(v, "burst", 1, 1000000, &burst, file, d) < 0)
+			continue;
+		r->key = xstrdup(k->str);
+		r->per_minute = pm;
+		r->burst = (int)burst;
+		s->nrates++;
+	}
+}
 static const char *const retention_keys[] = {"days", "runs", NULL};
 
 static int load_settings(struct project *p, struct diags *d)
@@ -51,6 +89,7 @@ static int load_settings(struct project *p, struct diags *d)
 		diags_at(d, file, ymap_get(root, "log_max"),
 			 "'log_max' must be a size like 10MB or 512KiB, not "
 			 "'%s'", logmax);
+	load_rates(s, root, file, d);
 	ret = ymap_get(root, "retention");
 	if (ret && ret->kind == YN_MAP) {
 		ymap_check_keys(ret, retention_keys, "retention", file, d);
@@ -171,6 +210,9 @@ void project_free(struct project *p)
 		free(p->broken[i]);
 	free(p->pipelines);
 	free(p->broken);
+	for (size_t i = 0; i < p->settings.nrates; i++)
+		free(p->settings.rates[i].key);
+	free(p->settings.rates);
 	free(p->settings.state);
 	free(p->settings.state_dir);
 	free(p->root);

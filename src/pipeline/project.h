@@ -17,6 +17,13 @@
 struct diags;
 struct pipeline;
 
+/* rate_limits: {PLATFORM: {per_minute: N, burst: N}} in baton.yaml. */
+struct rate_setting {
+	char *key;		/* a tenant platform, e.g. "facebook" */
+	double per_minute;
+	int burst;		/* starts allowed at once (default 1) */
+};
+
 struct settings {
 	char *state;		/* store location (default .baton/state.db) */
 	char *state_dir;	/* logs and outputs (default .baton) */
@@ -24,6 +31,8 @@ struct settings {
 	int64_t retention_runs;	/* 0 = no limit */
 	int64_t log_max_bytes;	/* cap on one step's log */
 	int max_parallel;	/* default parallelism, 0 = CPU count */
+	struct rate_setting *rates;
+	size_t nrates;
 };
 
 struct project {

@@ -182,8 +182,7 @@ json_t *report_json(const struct report *r)
 		"steps", steps, "output", out ? out : json_null());
 }
 
-/* CSV field quoting per RFC 4180. */
-static void csv_field(FILE *out, const char *s)
+void report_csv_field(FILE *out, const char *s)
 {
 	if (!s)
 		return;
@@ -209,7 +208,7 @@ void report_write_csv(const struct report *r, FILE *out)
 		json_t *j = step_json(&r->steps[i]);
 		json_t *code = json_object_get(j, "exit_code");
 
-		csv_field(out, r->steps[i].name);
+		report_csv_field(out, r->steps[i].name);
 		fprintf(out, ",%s,%.3f,%lld,%lld,",
 			step_status_name(r->steps[i].status),
 			json_real_value(json_object_get(j, "duration_seconds")),
@@ -220,7 +219,7 @@ void report_write_csv(const struct report *r, FILE *out)
 		if (json_is_integer(code))
 			fprintf(out, "%lld", (long long)json_integer_value(code));
 		fputc(',', out);
-		csv_field(out, r->steps[i].error);
+		report_csv_field(out, r->steps[i].error);
 		fputc('\n', out);
 		json_decref(j);
 	}
@@ -240,7 +239,7 @@ int report_write(const struct report *r, const char *path,
 		report_write_csv(r, f);
 	} else {
 		j = report_json(r);
-		json_dumpf(j, f, JSON_INDENT(2));
+		json_dumpf(j, f, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
 		fputc('\n', f);
 		json_decref(j);
 	}

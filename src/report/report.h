@@ -44,5 +44,8 @@ json_t *report_json(const struct report *r);
 int report_write(const struct report *r, const char *path,
 		 const char *format, struct error *err);
 void report_write_csv(const struct report *r, FILE *out);
+/* Writes s as one CSV field, quoted per RFC 4180 when needed; NULL
+ * writes nothing (an empty field). */
+void report_csv_field(FILE *out, const char *s);
 
 #endif

@@ -81,6 +81,35 @@ int store_prune(struct store *s, int64_t before_ms, int keep_runs,
 	return s->ops->prune(s, before_ms, keep_runs, dirs, ndirs);
 }
 
+int store_batch_put(struct store *s, const struct batch_rec *b)
+{
+	return s->ops->batch_put(s, b);
+}
+
+int store_batch_get(struct store *s, const char *id, struct batch_rec *out,
+		    struct error *err)
+{
+	return s->ops->batch_get(s, id, out, err);
+}
+
+int store_batches_list(struct store *s, int status, int limit,
+		       struct batch_rec **out, size_t *n)
+{
+	return s->ops->batches_list(s, status, limit, out, n);
+}
+
+int store_inbox_add(struct store *s, const char *user, const char *batch_id,
+		    int64_t at)
+{
+	return s->ops->inbox_add(s, user, batch_id, at);
+}
+
+int store_inbox_list(struct store *s, const char *user,
+		     struct inbox_rec **out, size_t *n)
+{
+	return s->ops->inbox_list(s, user, out, n);
+}
+
 int store_flag_set(struct store *s, const char *pipeline, const char *step,
 		   bool tested, const char *by)
 {
@@ -135,6 +164,27 @@ void attempt_rec_release(struct attempt_rec *a)
 	memset(a, 0, sizeof(*a));
 }
 
+void batch_rec_release(struct batch_rec *b)
+{
+	if (!b)
+		return;
+	free(b->id);
+	free(b->source);
+	free(b->job_id);
+	free(b->pipeline);
+	free(b->summary_json);
+	memset(b, 0, sizeof(*b));
+}
+
+void inbox_rec_release(struct inbox_rec *r)
+{
+	if (!r)
+		return;
+	free(r->user);
+	free(r->batch_id);
+	memset(r, 0, sizeof(*r));
+}
+
 void run_recs_free(struct run_rec *v, size_t n)
 {
 	if (!v)
@@ -159,6 +209,24 @@ void attempt_recs_free(struct attempt_rec *v, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++)
 		attempt_rec_release(&v[i]);
+	free(v);
+}
+
+void batch_recs_free(struct batch_rec *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		batch_rec_release(&v[i]);
+	free(v);
+}
+
+void inbox_recs_free(struct inbox_rec *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		inbox_rec_release(&v[i]);
 	free(v);
 }
 

@@ -74,6 +74,35 @@ struct attempt_rec {
 	char *error;
 };
 
+/* A batch: the runs started by one trigger (a CLI fan-out over tenants,
+ * an API call, a schedule tick, a batch job).  Its runs name it in
+ * run_rec.batch. */
+struct batch_rec {
+	char *id;		/* "bat_cli_20261124093000_5f2a9c1e" */
+	char *source;		/* "cli", "api", "schedule" or "job"; required */
+	char *job_id;		/* the batch job that started it, or NULL */
+	char *pipeline;		/* the pipeline when there is one, or NULL */
+	enum run_status status;
+	int64_t created_at;	/* epoch ms; 0 = not yet */
+	int64_t finished_at;
+	int total;		/* run counts */
+	int succeeded;
+	int failed;
+	int skipped;
+	int cancelled;
+	char *summary_json;	/* JSON object of extra facts, or NULL */
+	int pid;		/* baton process driving the batch */
+	int64_t pid_start;	/* its start time (/proc/PID/stat field 22) */
+};
+
+/* A reference to a batch's results delivered to a user (seed 002's result
+ * distribution). */
+struct inbox_rec {
+	char *user;
+	char *batch_id;
+	int64_t at;		/* epoch ms of the delivery */
+};
+
 struct run_filter {
 	const char *pipeline;	/* NULL = any */
 	const char *tenant;	/* NULL = any */
@@ -99,7 +128,7 @@ int store_step_put(struct store *s, const struct step_rec *st);
 int store_attempt_put(struct store *s, const struct attempt_rec *a);
 
 /* Finds a run by exact id or unique id prefix, or "last" for the newest
- * run.  Fills *out (caller releases with run_rec_release()). */
+ * run that is not a sub-pipeline's.  Fills *out (caller releases with run_rec_release()). */
 int store_run_get(struct store *s, const char *id, struct run_rec *out,
 		  struct error *err);
 /* Lists runs matching f, newest first.  Caller frees with
@@ -117,11 +146,36 @@ int store_attempts_list(struct store *s, const char *run_id,
 /* Deletes runs (with their steps and attempts) that finished before
  * before_ms (0 = no age limit) or that fall beyond the newest keep_runs
  * finished runs (0 = no count limit); running runs are never pruned.
- * Then reclaims free pages (incremental vacuum).  On success *ids holds
- * the deleted runs' state_dir values so the caller can remove their logs
- * (caller frees with strv_free()). */
+ * Then deletes the batches left without runs that finished before
+ * before_ms (with their inbox entries; a count limit alone removes no
+ * batch) and reclaims free pages (incremental vacuum).  On success *dirs
+ * holds the deleted runs' state_dir values so the caller can remove their
+ * logs (caller frees with strv_free()). */
 int store_prune(struct store *s, int64_t before_ms, int keep_runs,
 		char ***dirs, size_t *ndirs);
+
+/* Inserts or updates a batch by id.  Borrows the record. */
+int store_batch_put(struct store *s, const struct batch_rec *b);
+/* Finds a batch by exact id, unique id prefix, or "last" for the newest
+ * batch, with the rules and messages of store_run_get().  Fills *out
+ * (caller releases with batch_rec_release()). */
+int store_batch_get(struct store *s, const char *id, struct batch_rec *out,
+		    struct error *err);
+/* Lists batches newest first; status is an enum run_status or -1 for
+ * any, limit 0 means no limit.  Caller frees with
+ * batch_recs_free(*out, *n). */
+int store_batches_list(struct store *s, int status, int limit,
+		       struct batch_rec **out, size_t *n);
+
+/* Delivers a reference to batch_id's results to user at time at (epoch
+ * ms).  Idempotent per (user, batch): a repeat keeps the first delivery
+ * and its time.  Returns -ENOENT when no such batch is stored. */
+int store_inbox_add(struct store *s, const char *user, const char *batch_id,
+		    int64_t at);
+/* Lists what user has received, newest first.  Caller frees with
+ * inbox_recs_free(*out, *n). */
+int store_inbox_list(struct store *s, const char *user,
+		     struct inbox_rec **out, size_t *n);
 
 /* Stores who marked a pipeline step as tested (seed 004's flag). */
 int store_flag_set(struct store *s, const char *pipeline, const char *step,
@@ -133,9 +187,13 @@ int store_flag_get(struct store *s, const char *pipeline, const char *step,
 void run_rec_release(struct run_rec *r);
 void step_rec_release(struct step_rec *st);
 void attempt_rec_release(struct attempt_rec *a);
+void batch_rec_release(struct batch_rec *b);
+void inbox_rec_release(struct inbox_rec *r);
 void run_recs_free(struct run_rec *v, size_t n);
 void step_recs_free(struct step_rec *v, size_t n);
 void attempt_recs_free(struct attempt_rec *v, size_t n);
+void batch_recs_free(struct batch_rec *v, size_t n);
+void inbox_recs_free(struct inbox_rec *v, size_t n);
 void strv_free(char **v, size_t n);
 
 #endif

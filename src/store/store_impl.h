@@ -27,6 +27,15 @@ struct store_ops {
 			     struct attempt_rec **out, size_t *n);
 	int (*prune)(struct store *s, int64_t before_ms, int keep_runs,
 		     char ***dirs, size_t *ndirs);
+	int (*batch_put)(struct store *s, const struct batch_rec *b);
+	int (*batch_get)(struct store *s, const char *id,
+			 struct batch_rec *out, struct error *err);
+	int (*batches_list)(struct store *s, int status, int limit,
+			    struct batch_rec **out, size_t *n);
+	int (*inbox_add)(struct store *s, const char *user,
+			 const char *batch_id, int64_t at);
+	int (*inbox_list)(struct store *s, const char *user,
+			  struct inbox_rec **out, size_t *n);
 	int (*flag_set)(struct store *s, const char *pipeline,
 			const char *step, bool tested, const char *by);
 	int (*flag_get)(struct store *s, const char *pipeline,

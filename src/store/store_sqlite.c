@@ -7,9 +7,10 @@
  * statement is prepared once and kept for the life of the store.
  *
  * Statuses are stored as their words and unset times (0) as NULL, so the
- * file reads well in the sqlite3 shell.
+ * file reads well in the sqlite3 shell.  Batches and the result inbox
+ * live in store_sqlite_batch.c.
  */
-#include "store_impl.h"
+#include "store_sqlite_int.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -23,30 +24,6 @@
 #include "../util/timeutil.h"
 #include "store_sqlite_sql.h"
 
-/* One runs_list statement per combination of filters, so that each can
- * use its index; bit i set = filter i given (see list_mask()). */
-#define NLIST 16
-
-struct sqlite_store {
-	struct store base;	/* must stay first */
-	sqlite3 *db;
-	sqlite3_stmt *st[NSQL];
-	sqlite3_stmt *list[NLIST];	/* prepared on first use */
-	int depth;		/* store_begin() nesting */
-};
-
-/* Describes one kind of record so that read_rows() can fill any. */
-struct row_kind {
-	size_t size;
-	int (*read)(sqlite3_stmt *st, void *rec);
-	void (*release)(void *rec);
-};
-
-static struct sqlite_store *sq(struct store *base)
-{
-	return (struct sqlite_store *)base;
-}
-
 /* Describes the last database failure as "what 'path': why" (path may
  * be NULL) and returns -EIO. */
 static int db_error(struct sqlite_store *s, struct error *err,
@@ -56,58 +33,6 @@ static int db_error(struct sqlite_store *s, struct error *err,
 		return error_set(err, -EIO, "%s '%s': %s", what, path,
 				 sqlite3_errmsg(s->db));
 	return error_set(err, -EIO, "%s: %s", what, sqlite3_errmsg(s->db));
-}
-
-/* Makes a statement ready for its next use (keeps its error in the db
- * handle for sqlite3_errmsg). */
-static void stmt_done(sqlite3_stmt *st)
-{
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-}
-
-/* Runs a statement that returns no rows and readies it again. */
-static int stmt_exec(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	stmt_done(st);
-	return rc == SQLITE_DONE ? 0 : -EIO;
-}
-
-/* Runs a write whose binding returned bound (the OR of the bind calls'
- * codes) and readies the statement again. */
-static int stmt_put(sqlite3_stmt *st, int bound)
-{
-	if (bound != SQLITE_OK) {
-		stmt_done(st);
-		return -EIO;
-	}
-	return stmt_exec(st);
-}
-
-/* The bind helpers return an SQLite code; callers OR them together. */
-static int bind_str(sqlite3_stmt *st, int i, const char *v)
-{
-	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-}
-
-static int bind_time(sqlite3_stmt *st, int i, int64_t ms)
-{
-	return ms ? sqlite3_bind_int64(st, i, ms) : sqlite3_bind_null(st, i);
-}
-
-/* Returns a malloced copy of column i, or NULL for SQL NULL. */
-static char *col_str(sqlite3_stmt *st, int i)
-{
-	return xstrdup((const char *)sqlite3_column_text(st, i));
-}
-
-static int col_run_status(sqlite3_stmt *st, int i, enum run_status *out)
-{
-	const char *w = (const char *)sqlite3_column_text(st, i);
-
-	return w && run_status_parse(w, out) == 0 ? 0 : -EIO;
 }
 
 static int col_step_status(sqlite3_stmt *st, int i, enum step_status *out)
@@ -176,35 +101,48 @@ static int configure(struct sqlite_store *s, const char *path, int *version,
 	return 0;
 }
 
-/* Creates the tables of a new database (version 0).  Another baton may
- * be opening the same new file, so the version is read again under the
- * write lock. */
-static int create_schema(struct sqlite_store *s, const char *path,
-			 int version, struct error *err)
+static int too_new(const char *path, int version, struct error *err)
 {
+	return error_set(err, -ENOTSUP,
+			 "store '%s' has schema version %d; this baton knows "
+			 "only version %d (upgrade baton)",
+			 path, version, SCHEMA_VERSION);
+}
+
+/* Brings the database from version up to SCHEMA_VERSION in one
+ * transaction: creates the tables of a new file (version 0), adds those
+ * of later versions to an older one.  Another baton may be opening the
+ * same file, so the version is read again under the write lock. */
+static int migrate(struct sqlite_store *s, const char *path, int version,
+		   struct error *err)
+{
+	const char *what = version ? "cannot upgrade store"
+				   : "cannot create store";
 	int rc = 0;
 
 	if (version == SCHEMA_VERSION)
 		return 0;
 	if (version > SCHEMA_VERSION)
-		return error_set(err, -ENOTSUP,
-				 "store '%s' has schema version %d; this "
-				 "baton knows only version %d (upgrade baton)",
-				 path, version, SCHEMA_VERSION);
+		return too_new(path, version, err);
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK)
-		return db_error(s, err, "cannot create store", path);
+		return db_error(s, err, what, path);
 	if (pragma_int(s->db, "PRAGMA user_version", &version) < 0) {
 		rc = db_error(s, err, "cannot read store", path);
 		goto out;
 	}
-	if (version == 0 &&
-	    sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_error(s, err, "cannot create store", path);
+	if (version > SCHEMA_VERSION) {
+		rc = too_new(path, version, err);
 		goto out;
 	}
+	for (; version < SCHEMA_VERSION; version++)
+		if (sqlite3_exec(s->db, migrations[version], NULL, NULL,
+				 NULL) != SQLITE_OK) {
+			rc = db_error(s, err, what, path);
+			goto out;
+		}
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_error(s, err, "cannot create store", path);
+		rc = db_error(s, err, what, path);
 out:
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -260,6 +198,15 @@ static int sq_commit(struct store *base)
 	if (!sqlite3_get_autocommit(s->db))
 		stmt_exec(s->st[SQL_ROLLBACK]);
 	return -EIO;
+}
+
+/* Ends the group that a failing write opened with sq_begin(): rolls it
+ * back when it is the outermost; inside a caller's group, ending that is
+ * left to the caller. */
+static void sq_abort(struct sqlite_store *s)
+{
+	if (--s->depth == 0 && !sqlite3_get_autocommit(s->db))
+		stmt_exec(s->st[SQL_ROLLBACK]);
 }
 
 static int bind_run(sqlite3_stmt *st, const struct run_rec *r)
@@ -424,12 +371,8 @@ static const struct row_kind attempt_kind = {
 	sizeof(struct attempt_rec), read_attempt, release_attempt,
 };
 
-/* Steps the bound statement st to its end, reading every row as a k
- * record, and readies st again.  On success *out holds a malloced array
- * of *n records (NULL when none); caller frees with the kind's
- * *_recs_free(). */
-static int read_rows(sqlite3_stmt *st, const struct row_kind *k, void **out,
-		     size_t *n)
+int store_sqlite_read_rows(sqlite3_stmt *st, const struct row_kind *k,
+			   void **out, size_t *n)
 {
 	void *v = NULL;
 	size_t len = 0, cap = 0;
@@ -458,13 +401,13 @@ out:
 	return rc;
 }
 
-/* Reads the single run that statement which (bound with id, if any)
- * finds.  Returns 0 with *out filled, -ENOENT or -EIO. */
-static int run_fetch(struct sqlite_store *s, enum stmt which, const char *id,
-		     struct run_rec *out)
+/* Reads the single k record that statement which (bound with id, if
+ * any) finds.  Returns 0 with *out filled, -ENOENT or -EIO. */
+static int fetch(struct sqlite_store *s, enum stmt which,
+		 const struct row_kind *k, const char *id, void *out)
 {
 	sqlite3_stmt *st = s->st[which];
-	struct run_rec r;
+	void *rec = xmalloc(k->size);
 	int rc = -EIO;
 
 	if (id && bind_str(st, 1, id) != SQLITE_OK)
@@ -474,23 +417,24 @@ static int run_fetch(struct sqlite_store *s, enum stmt which, const char *id,
 		rc = -ENOENT;
 		goto out;
 	}
-	if (rc != SQLITE_ROW || read_run(st, &r) < 0) {
+	if (rc != SQLITE_ROW || k->read(st, rec) < 0) {
 		rc = -EIO;
 		goto out;
 	}
-	*out = r;
+	memcpy(out, rec, k->size);
 	rc = 0;
 out:
+	free(rec);
 	stmt_done(st);
 	return rc;
 }
 
-/* Finds the one run whose id starts with prefix.  On success *full is
- * the whole id; caller frees it with free(). */
-static int run_resolve(struct sqlite_store *s, const char *prefix,
-		       char **full, struct error *err)
+/* Finds the one id that starts with prefix.  On success *full is the
+ * whole id; caller frees it with free(). */
+static int resolve(struct sqlite_store *s, const struct lookup *l,
+		   const char *prefix, char **full, struct error *err)
 {
-	sqlite3_stmt *st = s->st[SQL_RUN_PREFIX];
+	sqlite3_stmt *st = s->st[l->prefix];
 	sqlite3_int64 count;
 	int rc = -ENOENT;
 
@@ -504,9 +448,8 @@ static int run_resolve(struct sqlite_store *s, const char *prefix,
 	count = sqlite3_column_int64(st, 0);
 	if (count > 1) {
 		rc = error_set(err, -EEXIST,
-			       "run id prefix '%s' is ambiguous (%lld runs "
-			       "match)",
-			       prefix, (long long)count);
+			       "%s id prefix '%s' is ambiguous (%lld %s match)",
+			       l->noun, prefix, (long long)count, l->nouns);
 	} else if (count == 1) {
 		*full = col_str(st, 1);
 		rc = 0;
@@ -516,30 +459,41 @@ out:
 	return rc;
 }
 
-static int sq_run_get(struct store *base, const char *id, struct run_rec *out,
-		      struct error *err)
+int store_sqlite_get(struct sqlite_store *s, const struct lookup *l,
+		     const char *id, void *out, struct error *err)
 {
-	struct sqlite_store *s = sq(base);
 	char *full = NULL;
 	int rc;
 
-	rc = run_fetch(s, SQL_RUN_BY_ID, id, out);
+	rc = fetch(s, l->by_id, l->kind, id, out);
 	if (rc != -ENOENT)
 		goto out;
 	if (!strcmp(id, "last")) {
-		rc = run_fetch(s, SQL_RUN_LAST, NULL, out);
+		rc = fetch(s, l->last, l->kind, NULL, out);
 		goto out;
 	}
-	rc = run_resolve(s, id, &full, err);
+	rc = resolve(s, l, id, &full, err);
 	if (rc == 0)
-		rc = run_fetch(s, SQL_RUN_BY_ID, full, out);
+		rc = fetch(s, l->by_id, l->kind, full, out);
 out:
 	if (rc == -ENOENT)
-		error_set(err, rc, "no run matches '%s'", id);
+		error_set(err, rc, "no %s matches '%s'", l->noun, id);
 	else if (rc == -EIO)
-		db_error(s, err, "cannot read runs", NULL);
+		error_set(err, rc, "cannot read %s: %s", l->nouns,
+			  sqlite3_errmsg(s->db));
 	free(full);
 	return rc;
+}
+
+static int sq_run_get(struct store *base, const char *id, struct run_rec *out,
+		      struct error *err)
+{
+	static const struct lookup runs = {
+		SQL_RUN_BY_ID, SQL_RUN_LAST, SQL_RUN_PREFIX, &run_kind,
+		"run", "runs",
+	};
+
+	return store_sqlite_get(sq(base), &runs, id, out, err);
 }
 
 static unsigned list_mask(const struct run_filter *f)
@@ -600,7 +554,7 @@ static int sq_runs_list(struct store *base, const struct run_filter *f,
 		stmt_done(st);
 		return -EIO;
 	}
-	rc = read_rows(st, &run_kind, &v, n);
+	rc = store_sqlite_read_rows(st, &run_kind, &v, n);
 	if (rc == 0)
 		*out = v;
 	return rc;
@@ -617,7 +571,7 @@ static int list_of_run(struct store *base, enum stmt which,
 		stmt_done(st);
 		return -EIO;
 	}
-	return read_rows(st, k, out, n);
+	return store_sqlite_read_rows(st, k, out, n);
 }
 
 static int sq_steps_list(struct store *base, const char *run_id,
@@ -687,19 +641,39 @@ static int sq_prune(struct store *base, int64_t before_ms, int keep_runs,
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = s->st[SQL_PRUNE];
+	char **v = NULL;
+	size_t n = 0;
 	int rc;
 
+	/* One transaction: the batches emptied go with their runs, and a
+	 * failure deletes nothing whose log directory the caller would not
+	 * hear of. */
+	rc = sq_begin(base);
+	if (rc < 0)
+		return rc;
 	if ((sqlite3_bind_int64(st, 1, before_ms) |
 	     sqlite3_bind_int(st, 2, keep_runs) |
 	     bind_str(st, 3, run_status_name(RUN_QUEUED)) |
 	     bind_str(st, 4, run_status_name(RUN_RUNNING))) != SQLITE_OK) {
 		stmt_done(st);
-		return -EIO;
+		rc = -EIO;
 	}
-	rc = prune_rows(st, dirs, ndirs);
 	if (rc == 0)
-		reclaim(s);
-	return rc;
+		rc = prune_rows(st, &v, &n);
+	if (rc == 0)
+		rc = store_sqlite_batches_prune(s, before_ms);
+	if (rc == 0)
+		rc = sq_commit(base);
+	else
+		sq_abort(s);
+	if (rc < 0) {
+		strv_free(v, n);
+		return rc;
+	}
+	reclaim(s);
+	*dirs = v;
+	*ndirs = n;
+	return 0;
 }
 
 static int sq_flag_set(struct store *base, const char *pipeline,
@@ -745,6 +719,11 @@ static const struct store_ops sqlite_ops = {
 	.steps_list = sq_steps_list,
 	.attempts_list = sq_attempts_list,
 	.prune = sq_prune,
+	.batch_put = store_sqlite_batch_put,
+	.batch_get = store_sqlite_batch_get,
+	.batches_list = store_sqlite_batches_list,
+	.inbox_add = store_sqlite_inbox_add,
+	.inbox_list = store_sqlite_inbox_list,
 	.flag_set = sq_flag_set,
 	.flag_get = sq_flag_get,
 };
@@ -771,7 +750,7 @@ int store_sqlite_open(const char *path, struct store **out,
 	}
 	rc = configure(s, path, &version, err);
 	if (rc == 0)
-		rc = create_schema(s, path, version, err);
+		rc = migrate(s, path, version, err);
 	if (rc == 0)
 		rc = prepare_all(s, path, err);
 	if (rc < 0)

@@ -2,12 +2,15 @@
  *
  * The schema and every fixed statement, kept apart from the C that runs
  * them so that both read in one sitting.  Included only by
- * store_sqlite.c: the definitions below are static.
+ * store_sqlite.c, which prepares every statement (their enum stmt is in
+ * store_sqlite_int.h): the definitions below are static.
  */
 #ifndef BATON_STORE_SQLITE_SQL_H
 #define BATON_STORE_SQLITE_SQL_H
 
-#define SCHEMA_VERSION 1
+#include "store_sqlite_int.h"
+
+#define SCHEMA_VERSION 2
 
 /* Column lists: the put statements bind them as ?1..?N in this order and
  * the readers read them back as columns 0..N-1. */
@@ -21,10 +24,15 @@
 #define ATTEMPT_COLS                                                          \
 	"run_id, step, attempt, status, started_at, finished_at, exit_code, " \
 	"error"
+#define BATCH_COLS                                                            \
+	"id, source, job_id, pipeline, status, created_at, finished_at, "     \
+	"total, succeeded, failed, skipped, cancelled, summary_json, pid, "   \
+	"pid_start"
 
 #define SET(c) c " = excluded." c
 
-static const char schema_sql[] =
+/* Version 1: runs, steps, attempts and flags. */
+static const char schema_v1_sql[] =
 	"CREATE TABLE runs ("
 	" id TEXT NOT NULL PRIMARY KEY,"
 	" pipeline TEXT, tenant TEXT, batch TEXT, parent_run TEXT,"
@@ -67,22 +75,38 @@ static const char schema_sql[] =
 	" PRIMARY KEY (pipeline, step));"
 	"PRAGMA user_version = 1;";
 
-enum stmt {
-	SQL_BEGIN,
-	SQL_COMMIT,
-	SQL_ROLLBACK,
-	SQL_RUN_PUT,
-	SQL_STEP_PUT,
-	SQL_ATTEMPT_PUT,
-	SQL_RUN_BY_ID,
-	SQL_RUN_LAST,
-	SQL_RUN_PREFIX,
-	SQL_STEPS_LIST,
-	SQL_ATTEMPTS_LIST,
-	SQL_PRUNE,
-	SQL_FLAG_SET,
-	SQL_FLAG_GET,
-	NSQL
+/* Version 2: batches and the result inbox.  runs.batch names a batch
+ * without a foreign key: a run may be written before its batch. */
+static const char schema_v2_sql[] =
+	"CREATE TABLE batches ("
+	" id TEXT NOT NULL PRIMARY KEY,"
+	" source TEXT NOT NULL, job_id TEXT, pipeline TEXT,"
+	" status TEXT NOT NULL,"
+	" created_at INTEGER, finished_at INTEGER,"
+	" total INTEGER NOT NULL DEFAULT 0,"
+	" succeeded INTEGER NOT NULL DEFAULT 0,"
+	" failed INTEGER NOT NULL DEFAULT 0,"
+	" skipped INTEGER NOT NULL DEFAULT 0,"
+	" cancelled INTEGER NOT NULL DEFAULT 0,"
+	" summary_json TEXT,"
+	" pid INTEGER NOT NULL DEFAULT 0,"
+	" pid_start INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX batches_created ON batches (created_at, id);"
+	"CREATE INDEX batches_status ON batches (status, created_at, id);"
+	"CREATE TABLE inbox ("
+	" user TEXT NOT NULL,"
+	" batch_id TEXT NOT NULL REFERENCES batches (id) ON DELETE CASCADE,"
+	" at INTEGER,"
+	" PRIMARY KEY (user, batch_id));"
+	/* The cascade looks inbox rows up by batch. */
+	"CREATE INDEX inbox_batch ON inbox (batch_id);"
+	"PRAGMA user_version = 2;";
+
+/* migrations[v] takes a database from version v to v + 1, setting
+ * user_version itself; version 0 is a new, empty file. */
+static const char *const migrations[SCHEMA_VERSION] = {
+	schema_v1_sql,
+	schema_v2_sql,
 };
 
 static const char *const stmt_sql[NSQL] = {
@@ -113,7 +137,9 @@ static const char *const stmt_sql[NSQL] = {
 		"SET " SET("status") ", " SET("started_at") ", "
 		SET("finished_at") ", " SET("exit_code") ", " SET("error"),
 	[SQL_RUN_BY_ID] = "SELECT " RUN_COLS " FROM runs WHERE id = ?1",
+	/* "last" is the newest run a user started: not a sub-pipeline's. */
 	[SQL_RUN_LAST] = "SELECT " RUN_COLS " FROM runs "
+			 "WHERE parent_run IS NULL "
 			 "ORDER BY created_at DESC, id DESC LIMIT 1",
 	/* substr, not LIKE: no wildcards to escape, and case-sensitive. */
 	[SQL_RUN_PREFIX] = "SELECT count(*), min(id) FROM runs "
@@ -142,6 +168,38 @@ static const char *const stmt_sql[NSQL] = {
 		SET("set_at"),
 	[SQL_FLAG_GET] = "SELECT tested FROM flags "
 			 "WHERE pipeline = ?1 AND step = ?2",
+	[SQL_BATCH_PUT] =
+		"INSERT INTO batches (" BATCH_COLS ") VALUES (?, ?, ?, ?, ?, "
+		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+		SET("source") ", " SET("job_id") ", " SET("pipeline") ", "
+		SET("status") ", " SET("created_at") ", " SET("finished_at")
+		", " SET("total") ", " SET("succeeded") ", " SET("failed")
+		", " SET("skipped") ", " SET("cancelled") ", "
+		SET("summary_json") ", " SET("pid") ", " SET("pid_start"),
+	[SQL_BATCH_BY_ID] = "SELECT " BATCH_COLS " FROM batches WHERE id = ?1",
+	[SQL_BATCH_LAST] = "SELECT " BATCH_COLS " FROM batches "
+			   "ORDER BY created_at DESC, id DESC LIMIT 1",
+	[SQL_BATCH_PREFIX] = "SELECT count(*), min(id) FROM batches "
+			     "WHERE substr(id, 1, length(?1)) = ?1",
+	/* ?1 the status word (unused by the first), ?2 the limit or -1. */
+	[SQL_BATCHES_LIST] = "SELECT " BATCH_COLS " FROM batches "
+			     "ORDER BY created_at DESC, id DESC LIMIT ?2",
+	[SQL_BATCHES_BY_STATUS] =
+		"SELECT " BATCH_COLS " FROM batches WHERE status = ?1 "
+		"ORDER BY created_at DESC, id DESC LIMIT ?2",
+	/* ?1 before_ms, ?2 and ?3 the unfinished statuses; ages like
+	 * SQL_PRUNE.  Runs in the same transaction, after it. */
+	[SQL_BATCHES_PRUNE] =
+		"DELETE FROM batches WHERE status NOT IN (?2, ?3) "
+		"AND coalesce(finished_at, created_at, 0) < ?1 "
+		"AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.batch = "
+		"batches.id)",
+	/* A repeat delivery keeps the first one's time. */
+	[SQL_INBOX_ADD] = "INSERT INTO inbox (user, batch_id, at) "
+			  "VALUES (?1, ?2, ?3) "
+			  "ON CONFLICT (user, batch_id) DO NOTHING",
+	[SQL_INBOX_LIST] = "SELECT user, batch_id, at FROM inbox "
+			   "WHERE user = ?1 ORDER BY at DESC, batch_id DESC",
 };
 
 #endif

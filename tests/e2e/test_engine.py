@@ -469,7 +469,7 @@ def test_report_json_and_csv(project):
     assert rep["summary"]["metrics"]["tables_processed"] == 5
     load = rep["steps"][0]
     assert load["rows_processed"] == 15234 and load["retry_count"] == 0
-    assert rep["steps"][1]["error_message"] == "exited with code 2"
+    assert rep["steps"][1]["error_message"] == 'exited with code 2: bad, "quoted"'
     run_baton(p, "run", "rep", "--report", p / "r.csv", "--format", "csv")
     lines = (p / "r.csv").read_text().splitlines()
     assert lines[0].startswith("step_name,status,duration_seconds,rows_processed")

@@ -87,6 +87,7 @@ static int add_item(struct engine *e, const char *id,
 	spec.nparams = nparams;
 	spec.batch = id;
 	spec.timeout_ms = o->tenant_timeout_ms;
+	spec.input = it->input;
 	if (it->tenant) {
 		ctx = tenant_context(it->tenant);
 		secrets = tenant_secrets(it->tenant, &nsecrets);

@@ -27,6 +27,7 @@ struct batch_item {
 	const struct tenant *tenant;	/* NULL: a run without tenant */
 	const struct kv *params;	/* extra params for this item */
 	size_t nparams;
+	json_t *input;			/* batch job items (borrowed) */
 };
 
 struct batch_opts {

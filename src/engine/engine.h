@@ -51,6 +51,9 @@ struct run_spec {
 	const char *batch;		/* batch id, or NULL */
 	const char *rate_key;		/* rate-limit bucket (platform) */
 	int64_t timeout_ms;		/* extra bound on this run, 0 = none */
+	json_t *input;			/* a batch job's items: {{ input }} and
+					 * the file $BATON_JOB_INPUT; the
+					 * engine keeps a reference */
 };
 
 /* A token bucket shared by every run with the same rate_key. */

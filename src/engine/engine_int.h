@@ -60,6 +60,7 @@ struct run {
 	char *tenant_id;
 	json_t *tenant;
 	struct redactor *redactor;	/* the tenant's secrets, or NULL */
+	json_t *input;		/* batch job items, or NULL */
 	char *batch;
 	char *rate_key;
 	int64_t timeout_ms;	/* --tenant-timeout */

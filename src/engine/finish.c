@@ -139,6 +139,7 @@ void run_free(struct run *r)
 	free(r->ready);
 	json_decref(r->ctx);
 	json_decref(r->tenant);
+	json_decref(r->input);
 	redactor_free(r->redactor);
 	free(r->tenant_id);
 	free(r->batch);

@@ -153,6 +153,10 @@ int run_prepare(struct run *r, const struct run_spec *spec,
 			   "name", p->name, "steps");
 	if (r->tenant)
 		json_object_set(r->ctx, "tenant", r->tenant);
+	if (spec->input) {
+		r->input = json_incref(spec->input);
+		json_object_set(r->ctx, "input", r->input);
+	}
 	for (size_t i = 0; i < spec->nsecrets; i++) {
 		if (!r->redactor)
 			r->redactor = redactor_new();
@@ -212,6 +216,13 @@ void run_begin(struct run *r)
 	if (r->timeout_ms)
 		r->deadline = earliest(r->deadline,
 				       r->started_mono + r->timeout_ms);
+	if (!rc && r->input) {
+		char *path = xasprintf("%s/input.json", r->dir);
+
+		if (json_dump_file(r->input, path, JSON_COMPACT) < 0)
+			rc = -EIO;
+		free(path);
+	}
 	record_run(r);
 	engine_emit(r->e, r, EV_RUN_START, -1, 0, NULL);
 	if (rc < 0) {

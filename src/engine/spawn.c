@@ -18,40 +18,52 @@
 
 extern char **environ;
 
+/* A step's environment: baton's own entries (owned) first, then the
+ * inherited ones, borrowed from environ without copying. */
 struct envv {
 	char **v;
 	size_t n;
+	size_t nown;
 	size_t cap;
 };
+
+static bool env_has(const struct envv *e, const char *name, size_t len)
+{
+	for (size_t i = 0; i < e->nown; i++)
+		if (!strncmp(e->v[i], name, len) && e->v[i][len] == '=')
+			return true;
+	return false;
+}
+
+static void env_push(struct envv *e, char *entry)
+{
+	xgrow((void **)&e->v, &e->cap, e->n + 2, sizeof(*e->v));
+	e->v[e->n++] = entry;
+	e->v[e->n] = NULL;
+}
 
 /* Adds NAME=value unless NAME is already set (earlier adds win). */
 static void env_add(struct envv *e, const char *name, const char *value)
 {
-	size_t len = strlen(name);
-
-	for (size_t i = 0; i < e->n; i++)
-		if (!strncmp(e->v[i], name, len) && e->v[i][len] == '=')
-			return;
-	xgrow((void **)&e->v, &e->cap, e->n + 2, sizeof(*e->v));
-	e->v[e->n++] = xasprintf("%s=%s", name, value);
-	e->v[e->n] = NULL;
+	if (env_has(e, name, strlen(name)))
+		return;
+	env_push(e, xasprintf("%s=%s", name, value));
+	e->nown = e->n;
 }
 
-static void env_add_entry(struct envv *e, const char *entry)
+static void env_inherit(struct envv *e)
 {
-	const char *eq = strchr(entry, '=');
-	char *name;
+	for (char **p = environ; *p; p++) {
+		const char *eq = strchr(*p, '=');
 
-	if (!eq)
-		return;
-	name = xstrndup(entry, (size_t)(eq - entry));
-	env_add(e, name, eq + 1);
-	free(name);
+		if (eq && !env_has(e, *p, (size_t)(eq - *p)))
+			env_push(e, *p);
+	}
 }
 
 static void env_free(struct envv *e)
 {
-	for (size_t i = 0; i < e->n; i++)
+	for (size_t i = 0; i < e->nown; i++)
 		free(e->v[i]);
 	free(e->v);
 }
@@ -74,6 +86,17 @@ static int env_add_rendered(struct envv *e, const struct kv *kv, size_t n,
 		free(val);
 	}
 	return 0;
+}
+
+/* True when an upstream wrote output, so $BATON_INPUT has content. */
+static bool has_input(const struct step_rt *s)
+{
+	const struct step *def = &s->run->p->steps[s->idx];
+
+	for (size_t j = 0; j < def->ndeps; j++)
+		if (s->run->steps[def->dep_idx[j]].st.output)
+			return true;
+	return false;
 }
 
 static int build_env(struct step_rt *s, struct envv *e, struct error *err)
@@ -107,7 +130,13 @@ static int build_env(struct step_rt *s, struct envv *e, struct error *err)
 			env_add(e, names[i], v ? v : "");
 		}
 	}
-	if (def->ndeps) {
+	if (r->input) {
+		char *in = xasprintf("%s/input.json", r->dir);
+
+		env_add(e, "BATON_JOB_INPUT", in);
+		free(in);
+	}
+	if (has_input(s)) {
 		char *in = xasprintf("%s/%s.input.json", r->dir, def->name);
 
 		env_add(e, "BATON_INPUT", in);
@@ -125,8 +154,7 @@ static int build_env(struct step_rt *s, struct envv *e, struct error *err)
 		env_add(e, name, json_string_value(v));
 		free(name);
 	}
-	for (char **p = environ; *p; p++)
-		env_add_entry(e, *p);
+	env_inherit(e);
 	return 0;
 }
 
@@ -219,7 +247,9 @@ static char **build_argv(struct step_rt *s, struct error *err)
 	return argv;
 }
 
-/* $BATON_INPUT: the direct upstreams' outputs, keyed by step name. */
+/* $BATON_INPUT: the direct upstreams' outputs, keyed by step name.
+ * Written only when one of them wrote something: creating a file per
+ * step is the costliest part of starting a trivial step. */
 static int write_input(struct step_rt *s, struct error *err)
 {
 	struct run *r = s->run;
@@ -228,7 +258,7 @@ static int write_input(struct step_rt *s, struct error *err)
 	char *path;
 	int rc = 0;
 
-	if (!def->ndeps)
+	if (!has_input(s))
 		return 0;
 	in = json_object();
 	for (size_t j = 0; j < def->ndeps; j++) {

@@ -35,6 +35,8 @@ static const char *const retry_keys[] = {
 	"max_backoff_seconds", NULL,
 };
 
+static void index_names(struct pipeline *p);
+
 struct loader {
 	struct pipeline *p;
 	const char *file;
@@ -576,6 +578,8 @@ struct pipeline *pipeline_load(const char *file, const char *workdir,
 	load_top(&l, root);
 	load_defaults(&l, root, &df);
 	load_steps(&l, root, &df);
+	if (!l.errors)
+		index_names(l.p);
 	if (!l.errors && dag_build(l.p, d) < 0)
 		fail(&l);
 	if (!l.errors && pipeline_check_templates(l.p, d) < 0)
@@ -617,6 +621,7 @@ void pipeline_free(struct pipeline *p)
 	kv_free(p->env, p->nenv);
 	free(p->order);
 	free(p->level);
+	free(p->by_name);
 	free(p->id);
 	free(p->name);
 	free(p->description);
@@ -626,11 +631,54 @@ void pipeline_free(struct pipeline *p)
 	free(p);
 }
 
+static size_t name_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Builds the name -> index hash, so looking up the ends of thousands of
+ * edges is not quadratic.  Slots hold index + 1; 0 is empty.  With
+ * duplicate names (an error reported elsewhere) the first one wins. */
+static void index_names(struct pipeline *p)
+{
+	size_t n = 16;
+
+	while (n < p->nsteps * 2)
+		n *= 2;
+	p->by_name = xcalloc(n, sizeof(*p->by_name));
+	p->nby_name = n;
+	for (size_t i = 0; i < p->nsteps; i++) {
+		size_t h = name_hash(p->steps[i].name) & (n - 1);
+
+		while (p->by_name[h] &&
+		       strcmp(p->steps[p->by_name[h] - 1].name,
+			      p->steps[i].name))
+			h = (h + 1) & (n - 1);
+		if (!p->by_name[h])
+			p->by_name[h] = i + 1;
+	}
+}
+
 int pipeline_step_index(const struct pipeline *p, const char *name)
 {
-	for (size_t i = 0; i < p->nsteps; i++)
-		if (!strcmp(p->steps[i].name, name))
-			return (int)i;
+	size_t h;
+
+	if (!p->by_name) {
+		for (size_t i = 0; i < p->nsteps; i++)
+			if (!strcmp(p->steps[i].name, name))
+				return (int)i;
+		return -1;
+	}
+	h = name_hash(name) & (p->nby_name - 1);
+	while (p->by_name[h]) {
+		if (!strcmp(p->steps[p->by_name[h] - 1].name, name))
+			return (int)(p->by_name[h] - 1);
+		h = (h + 1) & (p->nby_name - 1);
+	}
 	return -1;
 }
 

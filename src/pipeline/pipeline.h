@@ -86,6 +86,8 @@ struct pipeline {
 	size_t *order;		/* steps in a topological order */
 	int *level;		/* level[i]: longest dependency chain to i */
 	int nlevels;
+	size_t *by_name;	/* private: step index hash (open addressing) */
+	size_t nby_name;	/* its number of slots, a power of two */
 };
 
 /* Loads and checks pipelines/ID.yaml.  workdir is where steps will run.

@@ -460,15 +460,23 @@ static void tick(struct engine *e)
 	}
 }
 
+/* State changes are grouped into one transaction for at most this long:
+ * a commit per step would cost more than starting the step.  A crash
+ * loses at most this much history, which recovery then accounts for;
+ * other processes writing the store wait at most this long. */
+#define COMMIT_WINDOW_MS 25
+
 int engine_wait(struct engine *e)
 {
 	struct epoll_event evs[64];
-	int n = 0;
+	int64_t tx_start = 0, now;
+	int n = 0, timeout;
 
-	/* One transaction per turn of the loop: what happened (exits,
-	 * timeouts) and what it started are written together. */
 	for (;;) {
-		store_begin(e->store);
+		if (!tx_start) {
+			store_begin(e->store);
+			tx_start = time_mono_ms();
+		}
 		for (int i = 0; i < n; i++) {
 			struct step_rt *s = evs[i].data.ptr;
 
@@ -487,16 +495,29 @@ int engine_wait(struct engine *e)
 		for (size_t i = e->nactive; i-- > 0;)
 			if (i < e->nactive)
 				run_pump(e->active[i]);
-		store_commit(e->store);
 		if (all_finished(e))
 			break;
 		tick(e);
-		n = epoll_wait(e->epfd, evs, 64, next_timeout(e));
-		if (n < 0 && errno != EINTR)
+		timeout = next_timeout(e);
+		now = time_mono_ms();
+		if (!e->dirty || now - tx_start >= COMMIT_WINDOW_MS) {
+			store_commit(e->store);
+			tx_start = 0;
+			e->dirty = false;
+		} else if (timeout < 0 ||
+			   timeout > COMMIT_WINDOW_MS - (now - tx_start)) {
+			timeout = (int)(COMMIT_WINDOW_MS - (now - tx_start));
+		}
+		n = epoll_wait(e->epfd, evs, 64, timeout);
+		if (n < 0 && errno != EINTR) {
+			if (tx_start)
+				store_commit(e->store);
 			return -errno;
+		}
 		if (n < 0)
 			n = 0;
 	}
+	store_commit(e->store);
 	tick(e);
 	return 0;
 }

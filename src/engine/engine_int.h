@@ -110,6 +110,7 @@ struct engine {
 	int64_t last_start;	/* mono ms of the latest run start */
 	int64_t wake_at;	/* a queued run may start then */
 	int64_t last_created;	/* created_at of the newest run */
+	bool dirty;		/* the open transaction holds writes */
 	bool cancelling;
 	int nsignals;
 	bool orphans_seen;

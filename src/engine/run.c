@@ -120,6 +120,7 @@ void record_run(struct run *r)
 	rec.pid_start = proc_start_time(getpid());
 	rec.state_dir = r->dir;
 	store_run_put(r->e->store, &rec);
+	r->e->dirty = true;
 	free(raw);
 	free(params);
 	free(output);
@@ -262,6 +263,7 @@ void step_record(struct step_rt *s)
 	rec.pgid = s->pid > 0 && !s->exited ? s->pid : 0;
 	rec.reused = s->st.reused;
 	store_step_put(s->run->e->store, &rec);
+	s->run->e->dirty = true;
 	free(output);
 	free(metrics);
 }
@@ -279,6 +281,7 @@ void record_attempt(struct step_rt *s)
 	a.exit_code = s->st.exit_code;
 	a.error = s->st.error;
 	store_attempt_put(s->run->e->store, &a);
+	s->run->e->dirty = true;
 }
 
 char *run_redact(const struct run *r, const char *text)

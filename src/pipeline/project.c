@@ -12,6 +12,7 @@
 #include "config/diag.h"
 #include "config/yaml.h"
 #include "pipeline.h"
+#include "project_int.h"
 #include "util/alloc.h"
 #include "util/str.h"
 
@@ -19,7 +20,7 @@
 
 static const char *const settings_keys[] = {
 	"state", "state_dir", "retention", "log_max", "max_parallel",
-	"rate_limits", NULL,
+	"rate_limits", "sources", NULL,
 };
 static const char *const rate_keys[] = {"per_minute", "burst", NULL};
 
@@ -90,6 +91,7 @@ static int load_settings(struct project *p, struct diags *d)
 			 "'log_max' must be a size like 10MB or 512KiB, not "
 			 "'%s'", logmax);
 	load_rates(s, root, file, d);
+	sources_load(s, root, p->root, file, d);
 	ret = ymap_get(root, "retention");
 	if (ret && ret->kind == YN_MAP) {
 		ymap_check_keys(ret, retention_keys, "retention", file, d);
@@ -213,6 +215,7 @@ void project_free(struct project *p)
 	for (size_t i = 0; i < p->settings.nrates; i++)
 		free(p->settings.rates[i].key);
 	free(p->settings.rates);
+	sources_release(&p->settings);
 	free(p->settings.state);
 	free(p->settings.state_dir);
 	free(p->root);

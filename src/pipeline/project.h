@@ -24,6 +24,25 @@ struct rate_setting {
 	int burst;		/* starts allowed at once (default 1) */
 };
 
+/* sources: {NAME: {...}} in baton.yaml: where a batch job finds the items
+ * of a category (docs/jobs.md).  Exactly one of tenants, file, command. */
+enum source_kind { SOURCE_TENANTS, SOURCE_FILE, SOURCE_COMMAND };
+
+struct source_setting {
+	char *name;		/* the category name jobs use */
+	enum source_kind kind;
+	char *path;		/* SOURCE_FILE: absolute path */
+	char *format;		/* SOURCE_FILE: "json", "jsonl" or "csv" */
+	char *command;		/* SOURCE_COMMAND: run with /bin/sh -c */
+	int64_t timeout_ms;	/* SOURCE_COMMAND: bound (default 60s) */
+	char *platform;		/* SOURCE_TENANTS: NULL matches any */
+	char **tags;		/* SOURCE_TENANTS: any of them; none: any */
+	size_t ntags;
+	bool user_items;	/* `kind: users`: each item's id is a user */
+	bool prune_refs;	/* `unknown_users: prune`, not drop */
+	int line, col;		/* where the source is declared */
+};
+
 struct settings {
 	char *state;		/* store location (default .baton/state.db) */
 	char *state_dir;	/* logs and outputs (default .baton) */
@@ -33,6 +52,8 @@ struct settings {
 	int max_parallel;	/* default parallelism, 0 = CPU count */
 	struct rate_setting *rates;
 	size_t nrates;
+	struct source_setting *sources;	/* in file order */
+	size_t nsources;
 };
 
 struct project {
@@ -54,6 +75,9 @@ void project_free(struct project *p);
 struct pipeline *project_find(const struct project *p, const char *name);
 /* The closest pipeline id to name, for did-you-mean, or NULL. */
 const char *project_suggest(const struct project *p, const char *name);
+/* The source named name in baton.yaml, or NULL.  Borrows. */
+const struct source_setting *project_source(const struct project *p,
+					    const char *name);
 /* Checks `pipeline:` steps of p name known pipelines and do not recurse;
  * reports into d and returns -1 on error. */
 int project_check_refs(const struct project *proj, struct diags *d);

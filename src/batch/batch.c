@@ -172,6 +172,8 @@ int batch_run(struct store *s, const struct engine_config *base,
 	rc = engine_wait(e);
 	res->interrupted = engine_cancelled(e);
 	tally(runs, n, res);
+	for (size_t i = 0; o->statuses && i < n; i++)
+		o->statuses[i] = (int)run_status(runs[i]);
 	record(s, res->id, o, pipeline, final_status(res), res, created);
 	if (rc < 0)
 		error_set(err, rc, "the event loop failed");

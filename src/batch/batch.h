@@ -41,6 +41,9 @@ struct batch_opts {
 	int64_t tenant_timeout_ms;
 	bool fail_fast;
 	json_t *extra;		/* facts to keep with the batch (borrowed) */
+	int *statuses;		/* optional out: each item's final enum
+				 * run_status, n entries (set when
+				 * batch_run() returns 0) */
 };
 
 struct batch_result {

@@ -191,6 +191,7 @@ int cli_fanout_run(struct cli *cli, struct project *p, struct store *s,
 	struct batch_result res;
 	struct error err = {0};
 	struct board *b;
+	const char *given = f->batch.id;
 	char id[64];
 	int code;
 
@@ -199,7 +200,11 @@ int cli_fanout_run(struct cli *cli, struct project *p, struct store *s,
 	board_listen(b, &cfg.listener);
 	if (!f->batch.source)
 		f->batch.source = "cli";
-	batch_make_id(id, sizeof(id), f->batch.source);
+	/* A caller that names the batch id itself (batch jobs) keeps it. */
+	if (given)
+		snprintf(id, sizeof(id), "%s", given);
+	else
+		batch_make_id(id, sizeof(id), f->batch.source);
 	f->batch.id = id;
 	if (!f->exec.quiet) {
 		printf("Batch %s: %zu run%s, %d at a time\n", id, n,
@@ -215,7 +220,7 @@ int cli_fanout_run(struct cli *cli, struct project *p, struct store *s,
 		code = summarize(s, t, &res, f);
 		cli_apply_retention(p, s, -1, -1);
 	}
-	f->batch.id = NULL;
+	f->batch.id = given;
 	board_free(b);
 	cli_engine_config_release(&cfg);
 	return code;

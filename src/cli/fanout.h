@@ -73,7 +73,8 @@ int cli_fanout_select(const struct cmd_entry *cmd, const struct tenants *t,
 		      const struct fanout *f, const struct tenant ***out,
 		      size_t *n);
 /* Runs the items as one batch with a board, prints seed 000's summary,
- * writes the report if asked, and returns the exit code. */
+ * writes the report if asked, and returns the exit code.  The batch id
+ * is f->batch.id when set (a batch_make_id() id), else a new one. */
 int cli_fanout_run(struct cli *cli, struct project *p, struct store *s,
 		   const struct tenants *t, const struct batch_item *items,
 		   size_t n, struct fanout *f);

@@ -460,6 +460,22 @@ static void tick(struct engine *e)
 	}
 }
 
+/* Starts what may start and lets runs start steps.  A run that ends
+ * frees a slot: go round again at once rather than after a wait. */
+static void start_and_pump(struct engine *e)
+{
+	size_t finished;
+
+	do {
+		finished = e->nfinished;
+		start_runs(e);
+		/* run_pump may finish a run, which shrinks active[]. */
+		for (size_t i = e->nactive; i-- > 0;)
+			if (i < e->nactive)
+				run_pump(e->active[i]);
+	} while (e->nfinished != finished);
+}
+
 /* State changes are grouped into one transaction for at most this long:
  * a commit per step would cost more than starting the step.  A crash
  * loses at most this much history, which recovery then accounts for;
@@ -490,11 +506,7 @@ int engine_wait(struct engine *e)
 			}
 		}
 		check_timers(e);
-		start_runs(e);
-		/* run_pump may finish a run, which shrinks active[]. */
-		for (size_t i = e->nactive; i-- > 0;)
-			if (i < e->nactive)
-				run_pump(e->active[i]);
+		start_and_pump(e);
 		if (all_finished(e))
 			break;
 		tick(e);

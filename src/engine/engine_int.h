@@ -59,7 +59,9 @@ struct run {
 	char *dir;
 	char *tenant_id;
 	json_t *tenant;
-	struct redactor *redactor;	/* the tenant's secrets, or NULL */
+	struct redactor *redactor;	/* built at start from secrets */
+	char **secrets;		/* copies, until the run starts */
+	size_t nsecrets;
 	json_t *input;		/* batch job items, or NULL */
 	char *batch;
 	char *rate_key;
@@ -110,7 +112,9 @@ struct engine {
 	int64_t last_start;	/* mono ms of the latest run start */
 	int64_t wake_at;	/* a queued run may start then */
 	int64_t last_created;	/* created_at of the newest run */
+	int64_t pid_start;	/* this process's start time, for records */
 	bool dirty;		/* the open transaction holds writes */
+	size_t nfinished;	/* runs finished so far */
 	bool cancelling;
 	int nsignals;
 	bool orphans_seen;

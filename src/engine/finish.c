@@ -95,6 +95,7 @@ void run_finish(struct run *r)
 {
 	r->finished = true;
 	r->finished_mono = time_mono_ms();
+	r->e->nfinished++;
 	decide_status(r);
 	r->output = collect_output(r);
 	write_output_file(r);
@@ -102,6 +103,9 @@ void run_finish(struct run *r)
 		engine_run_done(r->e, r);
 	record_run(r);
 	engine_emit(r->e, r, EV_RUN_END, -1, 0, r->error);
+	/* Its tables are large; a batch may hold thousands of runs. */
+	redactor_free(r->redactor);
+	r->redactor = NULL;
 	if (r->status == RUN_FAILED && r->e->cfg.fail_fast)
 		for (size_t i = 0; i < r->e->nruns; i++)
 			run_cancel(r->e->runs[i]);
@@ -141,6 +145,9 @@ void run_free(struct run *r)
 	json_decref(r->tenant);
 	json_decref(r->input);
 	redactor_free(r->redactor);
+	for (size_t i = 0; i < r->nsecrets; i++)
+		free(r->secrets[i]);
+	free(r->secrets);
 	free(r->tenant_id);
 	free(r->batch);
 	free(r->rate_key);

@@ -117,7 +117,9 @@ void record_run(struct run *r)
 	rec.exit_code = r->exit_code;
 	rec.nsteps = (int)r->nincluded;
 	rec.pid = getpid();
-	rec.pid_start = proc_start_time(getpid());
+	if (!r->e->pid_start)
+		r->e->pid_start = proc_start_time(getpid());
+	rec.pid_start = r->e->pid_start;
 	rec.state_dir = r->dir;
 	store_run_put(r->e->store, &rec);
 	r->e->dirty = true;
@@ -158,10 +160,13 @@ int run_prepare(struct run *r, const struct run_spec *spec,
 		r->input = json_incref(spec->input);
 		json_object_set(r->ctx, "input", r->input);
 	}
-	for (size_t i = 0; i < spec->nsecrets; i++) {
-		if (!r->redactor)
-			r->redactor = redactor_new();
-		redactor_add(r->redactor, spec->secrets[i]);
+	/* The redactor's tables are large: build them when the run starts,
+	 * not for every queued run of a big batch. */
+	if (spec->nsecrets) {
+		r->secrets = xcalloc(spec->nsecrets, sizeof(*r->secrets));
+		for (size_t i = 0; i < spec->nsecrets; i++)
+			r->secrets[i] = xstrdup(spec->secrets[i]);
+		r->nsecrets = spec->nsecrets;
 	}
 	rc = resolve_params(r, spec, params, err);
 	if (rc < 0)
@@ -205,10 +210,25 @@ static int64_t earliest(int64_t a, int64_t b)
 	return !a ? b : !b ? a : a < b ? a : b;
 }
 
+static void build_redactor(struct run *r)
+{
+	if (!r->nsecrets)
+		return;
+	r->redactor = redactor_new();
+	for (size_t i = 0; i < r->nsecrets; i++) {
+		redactor_add(r->redactor, r->secrets[i]);
+		free(r->secrets[i]);
+	}
+	free(r->secrets);
+	r->secrets = NULL;
+	r->nsecrets = 0;
+}
+
 void run_begin(struct run *r)
 {
 	int rc = fs_mkdirs(r->dir);
 
+	build_redactor(r);
 	r->status = RUN_RUNNING;
 	r->started_wall = time_wall_ms();
 	r->started_mono = time_mono_ms();

@@ -11,9 +11,13 @@
 
 int fs_mkdirs(const char *path)
 {
-	char *tmp = xstrdup(path);
+	char *tmp;
 	int rc = 0;
 
+	/* Usually only the last component is missing. */
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	tmp = xstrdup(path);
 	for (char *p = tmp + 1; *p; p++) {
 		if (*p != '/')
 			continue;

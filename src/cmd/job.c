@@ -293,7 +293,9 @@ static void print_field(const char *k, const char *v)
 
 static void print_json_field(const char *k, const json_t *v)
 {
-	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
+					    JSON_REAL_PRECISION(12))
+		    : NULL;
 
 	print_field(k, s && strcmp(s, "null") ? s : NULL);
 	free(s);
@@ -313,7 +315,8 @@ static void print_job(const struct job_env *e, const struct job *j,
 	print_json_field("categories:", json_object_get(full, "categories"));
 	print_field("template_id:", j->template_id);
 	print_field("schedule:", sched);
-	print_json_field("schedule (as written):", j->schedule);
+	if (j->schedule && !json_is_string(j->schedule))
+		print_json_field("", j->schedule);
 	print_json_field("filters:", j->filters);
 	snprintf(num, sizeof(num), "%lld", (long long)j->limit);
 	print_field("limit:", num);

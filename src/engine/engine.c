@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -22,6 +23,10 @@
 
 #define PIPE_LINGER_MS 2000
 
+/* epoll data for the wake-up eventfd; the signalfd's is NULL and a
+ * step's is its struct step_rt. */
+static char wake_marker;
+
 struct engine *engine_new(struct store *s, const struct engine_config *cfg,
 			  struct error *err)
 {
@@ -29,6 +34,7 @@ struct engine *engine_new(struct store *s, const struct engine_config *cfg,
 	struct epoll_event ev = {.events = EPOLLIN};
 	sigset_t mask;
 
+	e->sigfd = e->epfd = e->wakefd = -1;
 	e->store = s;
 	e->cfg = *cfg;
 	e->cfg.state_dir = xstrdup(cfg->state_dir);
@@ -49,9 +55,14 @@ struct engine *engine_new(struct store *s, const struct engine_config *cfg,
 	sigprocmask(SIG_BLOCK, &mask, &e->oldmask);
 	e->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	e->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	pthread_mutex_init(&e->lock, NULL);
 	ev.data.ptr = NULL;
-	if (e->sigfd < 0 || e->epfd < 0 ||
-	    epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->sigfd, &ev) < 0) {
+	if (e->sigfd < 0 || e->epfd < 0 || e->wakefd < 0 ||
+	    epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->sigfd, &ev) < 0 ||
+	    epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->wakefd,
+		      &(struct epoll_event){.events = EPOLLIN,
+					    .data.ptr = &wake_marker}) < 0) {
 		error_set(err, -errno, "cannot set up the event loop: %s",
 			  strerror(errno));
 		engine_free(e);
@@ -81,6 +92,9 @@ void engine_free(struct engine *e)
 	free(e->buckets);
 	if (e->sigfd >= 0)
 		close(e->sigfd);
+	if (e->wakefd >= 0)
+		close(e->wakefd);
+	pthread_mutex_destroy(&e->lock);
 	if (e->epfd >= 0)
 		close(e->epfd);
 	sigprocmask(SIG_SETMASK, &e->oldmask, NULL);
@@ -350,6 +364,11 @@ static void on_signal(struct engine *e)
 		}
 		if (++e->nsignals == 1) {
 			engine_cancel(e);
+			if (e->cfg.keep_running) {
+				pthread_mutex_lock(&e->lock);
+				e->shutdown = true;
+				pthread_mutex_unlock(&e->lock);
+			}
 			continue;
 		}
 		/* A second interrupt: stop waiting for grace periods. */
@@ -444,7 +463,109 @@ static bool all_finished(struct engine *e)
 	while (e->queue_head < e->nruns &&
 	       e->runs[e->queue_head]->status != RUN_QUEUED)
 		e->queue_head++;
+	if (e->cfg.keep_running && !e->shutdown)
+		return false;
 	return e->queue_head == e->nruns && !e->nactive;
+}
+
+static void wake(struct engine *e)
+{
+	uint64_t one = 1;
+
+	if (write(e->wakefd, &one, sizeof(one)) < 0) {
+		/* The counter is full: the loop is awake already. */
+	}
+}
+
+int engine_call(struct engine *e, int (*fn)(struct engine *e, void *arg),
+		void *arg)
+{
+	struct engine_call_req req = {.fn = fn, .arg = arg};
+	int rc;
+
+	pthread_cond_init(&req.cond, NULL);
+	pthread_mutex_lock(&e->lock);
+	req.next = e->calls;
+	e->calls = &req;
+	pthread_mutex_unlock(&e->lock);
+	wake(e);
+	pthread_mutex_lock(&e->lock);
+	while (!req.done)
+		pthread_cond_wait(&req.cond, &e->lock);
+	rc = req.rc;
+	pthread_mutex_unlock(&e->lock);
+	pthread_cond_destroy(&req.cond);
+	return rc;
+}
+
+void engine_shutdown(struct engine *e, bool cancel)
+{
+	pthread_mutex_lock(&e->lock);
+	e->shutdown = true;
+	e->shutdown_cancel |= cancel;
+	pthread_mutex_unlock(&e->lock);
+	wake(e);
+}
+
+/* Runs the functions other threads posted, then acts on shutdown. */
+static void on_wake(struct engine *e)
+{
+	struct engine_call_req *list, *next;
+	uint64_t count;
+	bool cancel;
+
+	if (read(e->wakefd, &count, sizeof(count)) < 0) {
+		/* Nothing pending: a spurious wake-up. */
+	}
+	pthread_mutex_lock(&e->lock);
+	list = e->calls;
+	e->calls = NULL;
+	cancel = e->shutdown_cancel;
+	pthread_mutex_unlock(&e->lock);
+	for (; list; list = next) {
+		int rc = list->fn(e, list->arg);
+
+		pthread_mutex_lock(&e->lock);
+		next = list->next;
+		list->rc = rc;
+		list->done = true;
+		pthread_cond_signal(&list->cond);
+		pthread_mutex_unlock(&e->lock);
+	}
+	if (cancel && !e->cancelling)
+		engine_cancel(e);
+}
+
+struct run *engine_find_run(struct engine *e, const char *id)
+{
+	for (size_t i = 0; i < e->nruns; i++)
+		if (!strcmp(e->runs[i]->id, id))
+			return e->runs[i];
+	return NULL;
+}
+
+void engine_cancel_run(struct engine *e, struct run *r)
+{
+	(void)e;
+	run_cancel(r);
+}
+
+/* A server holds runs only while they go on: everything about a run
+ * that ended is in the store. */
+static void forget_finished(struct engine *e)
+{
+	size_t k = 0;
+
+	if (!e->cfg.keep_running)
+		return;
+	for (size_t i = 0; i < e->nruns; i++) {
+		if (e->runs[i]->finished)
+			run_free(e->runs[i]);
+		else
+			e->runs[k++] = e->runs[i];
+	}
+	e->nruns = k;
+	e->queue_head = 0;
 }
 
 static void tick(struct engine *e)
@@ -500,6 +621,10 @@ int engine_wait(struct engine *e)
 				on_signal(e);
 				continue;
 			}
+			if ((void *)s == &wake_marker) {
+				on_wake(e);
+				continue;
+			}
 			if (s->out_fd >= 0) {
 				drain(e, s);
 				maybe_done(e, s);
@@ -507,6 +632,7 @@ int engine_wait(struct engine *e)
 		}
 		check_timers(e);
 		start_and_pump(e);
+		forget_finished(e);
 		if (all_finished(e))
 			break;
 		tick(e);

@@ -49,6 +49,8 @@ struct run_spec {
 	const char *const *secrets;	/* redacted from all the run writes */
 	size_t nsecrets;
 	const char *batch;		/* batch id, or NULL */
+	const char *id;			/* run id to use (run_make_id()), or
+					 * NULL for a new one */
 	const char *rate_key;		/* rate-limit bucket (platform) */
 	int64_t timeout_ms;		/* extra bound on this run, 0 = none */
 	json_t *input;			/* a batch job's items: {{ input }} and
@@ -113,6 +115,9 @@ struct engine_config {
 	bool fail_fast;			/* a failed run cancels the rest */
 	const struct rate_limit *limits;	/* borrowed, outlive engine */
 	size_t nlimits;
+	bool keep_running;		/* a server: engine_wait() returns only
+					 * after engine_shutdown(), and frees
+					 * runs once they have ended */
 	struct engine_listener listener;
 };
 
@@ -130,6 +135,23 @@ void engine_free(struct engine *e);
  * (unknown param, missing required param, unknown step...). */
 int engine_add_run(struct engine *e, const struct run_spec *spec,
 		   struct run **out, struct error *err);
+/* Runs fn(e, arg) on the engine's thread, from any other thread, and
+ * waits until it has run; returns fn's result.  This is how a server
+ * starts, stops and retries runs while the loop goes on.  fn may call
+ * engine_add_run(), engine_find_run(), run_cancel_by_id()... */
+int engine_call(struct engine *e, int (*fn)(struct engine *e, void *arg),
+		void *arg);
+/* Asks engine_wait() to return once every run has ended; with
+ * cancel, stops them first (SIGTERM to a server).  Any thread. */
+void engine_shutdown(struct engine *e, bool cancel);
+/* The run with this id while the engine holds it, else NULL.  Engine
+ * thread only. */
+struct run *engine_find_run(struct engine *e, const char *id);
+/* Makes a run id: run_{YYYYmmddHHMMSS}_{8 hex} (UTC). */
+void run_make_id(char *out, size_t size);
+/* Stops one run (as SIGINT does for all).  Engine thread only. */
+void engine_cancel_run(struct engine *e, struct run *r);
+
 /* Runs the loop until every run has ended.  Returns 0, or a negative
  * code for an internal failure. */
 int engine_wait(struct engine *e);

@@ -3,6 +3,7 @@
 #ifndef BATON_ENGINE_INT_H
 #define BATON_ENGINE_INT_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/types.h>
 
@@ -85,6 +86,16 @@ struct run {
 	uint64_t rng;
 };
 
+/* A function to run on the engine thread (engine_call). */
+struct engine_call_req {
+	int (*fn)(struct engine *e, void *arg);
+	void *arg;
+	int rc;
+	bool done;
+	pthread_cond_t cond;
+	struct engine_call_req *next;
+};
+
 struct bucket {
 	const struct rate_limit *limit;
 	double tokens;
@@ -114,6 +125,11 @@ struct engine {
 	int64_t last_created;	/* created_at of the newest run */
 	int64_t pid_start;	/* this process's start time, for records */
 	bool dirty;		/* the open transaction holds writes */
+	int wakefd;		/* eventfd: engine_call()/engine_shutdown() */
+	pthread_mutex_t lock;	/* guards calls and the shutdown flags */
+	struct engine_call_req *calls;
+	bool shutdown;
+	bool shutdown_cancel;
 	size_t nfinished;	/* runs finished so far */
 	bool cancelling;
 	int nsignals;

@@ -28,7 +28,7 @@
 int run_select(struct run *r, const struct run_spec *spec,
 	       struct error *err);	/* select.c */
 
-static void make_id(char *out, size_t size)
+void run_make_id(char *out, size_t size)
 {
 	uint32_t rnd = 0;
 	time_t t = time(NULL);
@@ -137,7 +137,10 @@ int run_prepare(struct run *r, const struct run_spec *spec,
 	int rc;
 
 	r->p = p;
-	make_id(r->id, sizeof(r->id));
+	if (spec->id && *spec->id)
+		snprintf(r->id, sizeof(r->id), "%s", spec->id);
+	else
+		run_make_id(r->id, sizeof(r->id));
 	r->rng = (uint64_t)time_mono_ms() * 2654435761u + (uint64_t)getpid();
 	r->status = RUN_QUEUED;
 	r->tenant_id = xstrdup(spec->tenant_id);

@@ -311,6 +311,8 @@ static bool number_of(const json_t *item, const char *field, double *x)
 
 static bool truthy(const json_t *v)
 {
+	if (!v)
+		return false;
 	switch (json_typeof(v)) {
 	case JSON_TRUE:
 		return true;
@@ -376,6 +378,14 @@ static bool active_within(const json_t *item, double days, int64_t now)
 	       at >= now - (int64_t)(days * (double)DAY_MS);
 }
 
+/* has_X: field X, or else a field named has_X itself. */
+static bool has(const json_t *item, const struct job_filter *f)
+{
+	const json_t *v = json_object_get(item, f->field);
+
+	return truthy(v ? v : json_object_get(item, f->key));
+}
+
 static bool passes(const struct job_filter *f, const json_t *item,
 		   int64_t now)
 {
@@ -388,7 +398,7 @@ static bool passes(const struct job_filter *f, const json_t *item,
 	case JF_MAX:
 		return number_of(item, f->field, &x) && x <= f->num;
 	case JF_HAS:
-		return truthy(json_object_get(item, f->field)) == f->flag;
+		return has(item, f) == f->flag;
 	case JF_TAGS:
 		return has_any_tag(item, f);
 	case JF_AFTER:

@@ -41,7 +41,8 @@ enum job_priority { JOB_LOW, JOB_MEDIUM, JOB_HIGH, JOB_CRITICAL };
 enum job_filter_kind {
 	JF_MIN,		/* min_X: item.X >= num */
 	JF_MAX,		/* max_X: item.X <= num */
-	JF_HAS,		/* has_X: item.X is true or non-empty, == flag */
+	JF_HAS,		/* has_X: item.X (else item.has_X) is true or
+			 * non-empty, == flag */
 	JF_TAGS,	/* tags: item.tags holds any of tags */
 	JF_AFTER,	/* created_after: item.created_at >= when_ms */
 	JF_BEFORE,	/* created_before: item.created_at < when_ms */

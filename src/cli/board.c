@@ -181,13 +181,82 @@ static int draw_run(struct board *b, const struct run *r, int budget)
 	return lines;
 }
 
+/* The step a running run is busy with, or NULL. */
+static const char *current_step(const struct run *r, int *attempt)
+{
+	for (size_t i = 0; i < run_nsteps(r); i++) {
+		const struct step_state *s = run_step(r, i);
+
+		if (s->status == STEP_RUNNING || s->status == STEP_RETRYING) {
+			*attempt = s->attempt;
+			return run_pipeline(r)->steps[i].name;
+		}
+	}
+	return NULL;
+}
+
+static void draw_batch_run(struct board *b, const struct run *r)
+{
+	enum run_status st = run_status(r);
+	const char *step;
+	int attempt = 0;
+	char d[32];
+
+	duration_format(d, sizeof(d), run_elapsed_ms(r));
+	fprintf(b->out, "\033[K  %s %-20s %-20s",
+		st == RUN_RUNNING ? icons[STEP_RUNNING] : icons[STEP_FAILED],
+		run_tenant(r) ? run_tenant(r) : "-", run_pipeline(r)->id);
+	step = st == RUN_RUNNING ? current_step(r, &attempt) : NULL;
+	if (step)
+		fprintf(b->out, " %s (attempt %d) %s\n", step, attempt, d);
+	else
+		fprintf(b->out, " %s %s\n", run_status_name(st), d);
+}
+
+/* Many runs (a batch): counts, then what runs now, then failures. */
+static int draw_batch(struct board *b, int budget)
+{
+	size_t done = 0, ok = 0, bad = 0, running = 0;
+	int lines = 1;
+
+	for (size_t i = 0; i < b->nruns; i++) {
+		enum run_status st = run_status(b->runs[i]);
+
+		running += st == RUN_RUNNING;
+		if (!run_status_final(st))
+			continue;
+		done++;
+		ok += st == RUN_SUCCEEDED;
+		bad += st != RUN_SUCCEEDED;
+	}
+	fprintf(b->out, "\033[K\033[1mbatch\033[0m  %zu/%zu done  %s %zu  %s "
+		"%zu  %s %zu running\n",
+		done, b->nruns, icons[STEP_SUCCEEDED], ok, icons[STEP_FAILED],
+		bad, icons[STEP_RUNNING], running);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = b->nruns; i-- > 0 && lines < budget;) {
+			enum run_status st = run_status(b->runs[i]);
+
+			if ((pass == 0 && st != RUN_RUNNING) ||
+			    (pass == 1 && (st != RUN_FAILED &&
+					   st != RUN_CANCELLED)))
+				continue;
+			draw_batch_run(b, b->runs[i]);
+			lines++;
+		}
+	return lines;
+}
+
 static void redraw(struct board *b)
 {
 	int budget = term_rows() - 2, lines = 0;
 
 	if (b->drawn)
 		fprintf(b->out, "\033[%dF", b->drawn);
-	for (size_t i = 0; i < b->nruns && lines < budget; i++)
+	if (b->nruns > 1)
+		lines = draw_batch(b, budget);
+	for (size_t i = 0; b->nruns == 1 && i < b->nruns && lines < budget;
+	     i++)
 		lines += draw_run(b, b->runs[i], budget - lines);
 	fprintf(b->out, "\033[J");
 	b->drawn = lines;

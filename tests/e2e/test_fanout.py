@@ -276,3 +276,39 @@ users:
     # The split print was redacted as a whole, not just in halves.
     log = run_baton(p, "logs", "last", "print", env=env).stdout
     assert log.count("***") >= 2
+
+
+def test_sub_pipeline_inherits_the_tenant_and_its_redaction(project):
+    p = project({"parent": """
+steps:
+  - name: child
+    pipeline: child
+  - name: after
+    run: echo "child said {{ steps.child.output.who }}" > after.txt
+    depends_on: [child]
+""", "child": """
+steps:
+  - name: c
+    env:
+      T: "{{ tenant.credentials.access_token }}"
+    run: |
+      echo "child token $T"
+      echo "{\\"who\\": \\"$BATON_TENANT_ID\\"}" > "$BATON_OUTPUT"
+"""})
+    (p / "users.yaml").write_text("""
+version: "1.0"
+users:
+  - id: acme
+    platform: facebook
+    credentials: {access_token: "sub-pipeline-canary-4242"}
+    pipelines: [{name: parent, enabled: true}]
+""")
+    r = run_baton(p, "run", "parent", "--tenant", "acme", check=0)
+    assert (p / "after.txt").read_text().strip() == "child said acme"
+    blob = all_bytes_under(p / ".baton")
+    assert b"sub-pipeline-canary-4242" not in blob
+    assert "sub-pipeline-canary-4242" not in r.stdout + r.stderr
+    db = state_db(p)
+    tenants = {x["pipeline"]: x["tenant"] for x in
+               db.execute("select pipeline, tenant from runs")}
+    assert tenants == {"parent": "acme", "child": "acme"}

@@ -123,6 +123,8 @@ const struct job *jobs_find(const struct jobs *js, const char *id);
 int job_check(const struct job *j, const char *file, const struct project *p,
 	      const struct tenants *t, struct diags *d);
 
+/* "individual", "object", "combined"; "low" ... "critical".  Static
+ * strings. */
 const char *job_type_name(enum job_type type);
 const char *job_priority_name(enum job_priority prio);
 /* A one-line summary of j's schedule: "weekly Monday 01:00",
@@ -176,6 +178,7 @@ struct job_selection {
 int job_select(const struct job *j, const struct project *p,
 	       const struct tenants *t, struct job_selection *out,
 	       struct error *err);
+/* Frees what sel holds and zeroes it; a zeroed sel is fine. */
 void job_selection_release(struct job_selection *sel);
 /* {total_items, valid_items, dropped_items, unknown_user_refs,
  * pruned_refs, filtered_out, limited, selected}.  New reference. */
@@ -195,6 +198,7 @@ struct job_run {
  * no run.  Sets *out (caller frees with job_runs_free()) and *n. */
 void job_plan(const struct job *j, const struct job_selection *sel,
 	      struct job_run **out, size_t *n);
+/* Frees the n runs of v and v; accepts NULL. */
 void job_runs_free(struct job_run *v, size_t n);
 
 /* POSTs body (JSON text, borrowed) to url, an http:// URL, over plain

@@ -311,13 +311,16 @@ static int load_json_fields(const struct loader *l, const struct ynode *job,
 	int rc = 0;
 
 	if (s && !ynode_is_null(s)) {
-		if (s->kind == YN_SEQ) {
+		j->schedule = tree_json(s);
+		if (!json_is_object(j->schedule) &&
+		    !json_is_string(j->schedule)) {
 			diags_at(l->d, l->file, s, "%s: 'schedule' must be a "
 				 "mapping like {frequency: daily, at: \"03:00\"}"
-				 " or a string, not a list", l->what);
+				 " or a string, not %s", l->what,
+				 s->kind == YN_SEQ ? "a list" : s->str);
+			json_decref(j->schedule);
+			j->schedule = NULL;
 			rc = -1;
-		} else {
-			j->schedule = tree_json(s);
 		}
 	}
 	if (p && !ynode_is_null(p)) {
@@ -381,7 +384,8 @@ static int load_kind(const struct loader *l, const struct ynode *job,
 	j->priority = (enum job_priority)(prio < 0 ? JOB_MEDIUM : prio);
 	if (type == 3)
 		j->preference_based = true;
-	return type < 0 || prio < 0 ? -1 : 0;
+	(void)prio;	/* reported; the filters only need the type */
+	return type < 0 ? -1 : 0;
 }
 
 static void load_job(const struct loader *base, const struct ynode *job,

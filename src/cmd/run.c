@@ -149,6 +149,9 @@ static void print_plan(const struct pipeline *p, const struct run_args *a)
 				printf("run: %s\n", s->run);
 			else if (s->kind == STEP_KIND_SCRIPT)
 				printf("script: %s\n", s->script);
+			else if (s->kind == STEP_KIND_HTTP)
+				printf("http: %s %s\n", s->http->method,
+				       s->http->url);
 			else
 				printf("pipeline: %s\n", s->pipeline);
 		}

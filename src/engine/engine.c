@@ -23,9 +23,6 @@
 
 #define PIPE_LINGER_MS 2000
 
-/* epoll data for the wake-up eventfd; the signalfd's is NULL and a
- * step's is its struct step_rt. */
-static char wake_marker;
 
 struct engine *engine_new(struct store *s, const struct engine_config *cfg,
 			  struct error *err)
@@ -57,12 +54,14 @@ struct engine *engine_new(struct store *s, const struct engine_config *cfg,
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
 	e->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pthread_mutex_init(&e->lock, NULL);
-	ev.data.ptr = NULL;
+	e->sigw = (struct watch){WATCH_SIGNAL, e, e->sigfd};
+	e->wakew = (struct watch){WATCH_WAKE, e, e->wakefd};
+	ev.data.ptr = &e->sigw;
 	if (e->sigfd < 0 || e->epfd < 0 || e->wakefd < 0 ||
 	    epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->sigfd, &ev) < 0 ||
 	    epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->wakefd,
 		      &(struct epoll_event){.events = EPOLLIN,
-					    .data.ptr = &wake_marker}) < 0) {
+					    .data.ptr = &e->wakew}) < 0) {
 		error_set(err, -errno, "cannot set up the event loop: %s",
 			  strerror(errno));
 		engine_free(e);
@@ -83,6 +82,7 @@ void engine_free(struct engine *e)
 {
 	if (!e)
 		return;
+	http_release(e);	/* before the steps its requests point to */
 	for (size_t i = 0; i < e->nruns; i++)
 		run_free(e->runs[i]);
 	free(e->runs);
@@ -136,8 +136,9 @@ int engine_add_run(struct engine *e, const struct run_spec *spec,
 
 int engine_watch(struct engine *e, struct step_rt *s)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = s};
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &s->w};
 
+	s->w = (struct watch){WATCH_STEP, s, s->out_fd};
 	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, s->out_fd, &ev) < 0)
 		return -errno;
 	xgrow((void **)&e->live, &e->live_cap, e->nlive + 1, sizeof(*e->live));
@@ -411,6 +412,8 @@ static void check_timers(struct engine *e)
 {
 	int64_t now = time_mono_ms();
 
+	if (e->curl_deadline && now >= e->curl_deadline)
+		http_on_timer(e);
 	check_live_timers(e, now);
 	for (size_t i = 0; i < e->nactive; i++) {
 		struct run *r = e->active[i];
@@ -451,6 +454,7 @@ static int next_timeout(struct engine *e)
 				consider(&next, r->steps[k].retry_at);
 	}
 	consider(&next, e->wake_at);
+	consider(&next, e->curl_deadline);
 	if (e->cfg.listener.on_tick && e->cfg.listener.tick_ms > 0)
 		consider(&next, e->last_tick + e->cfg.listener.tick_ms);
 	if (!next)
@@ -581,6 +585,30 @@ static void tick(struct engine *e)
 	}
 }
 
+static void dispatch(struct engine *e, struct watch *w, uint32_t events)
+{
+	struct step_rt *s;
+
+	switch (w->kind) {
+	case WATCH_SIGNAL:
+		on_signal(e);
+		break;
+	case WATCH_WAKE:
+		on_wake(e);
+		break;
+	case WATCH_HTTP:
+		http_on_socket(e, w, events);
+		break;
+	case WATCH_STEP:
+		s = w->obj;
+		if (s->out_fd >= 0) {
+			drain(e, s);
+			maybe_done(e, s);
+		}
+		break;
+	}
+}
+
 /* Starts what may start and lets runs start steps.  A run that ends
  * frees a slot: go round again at once rather than after a wait. */
 static void start_and_pump(struct engine *e)
@@ -614,22 +642,8 @@ int engine_wait(struct engine *e)
 			store_begin(e->store);
 			tx_start = time_mono_ms();
 		}
-		for (int i = 0; i < n; i++) {
-			struct step_rt *s = evs[i].data.ptr;
-
-			if (!s) {
-				on_signal(e);
-				continue;
-			}
-			if ((void *)s == &wake_marker) {
-				on_wake(e);
-				continue;
-			}
-			if (s->out_fd >= 0) {
-				drain(e, s);
-				maybe_done(e, s);
-			}
-		}
+		for (int i = 0; i < n; i++)
+			dispatch(e, evs[i].data.ptr, evs[i].events);
 		check_timers(e);
 		start_and_pump(e);
 		forget_finished(e);

@@ -162,6 +162,7 @@ bool engine_cancelled(const struct engine *e);
 
 const char *run_id(const struct run *r);
 const char *run_tenant(const struct run *r);	/* NULL without tenant */
+const char *run_batch(const struct run *r);	/* NULL outside a batch */
 const struct pipeline *run_pipeline(const struct run *r);
 enum run_status run_status(const struct run *r);
 size_t run_nsteps(const struct run *r);

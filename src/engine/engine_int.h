@@ -11,8 +11,24 @@
 #include "proc.h"
 #include "util/redact.h"
 
+/* What an epoll registration stands for (epoll_event.data.ptr). */
+enum watch_kind { WATCH_SIGNAL, WATCH_WAKE, WATCH_STEP, WATCH_HTTP };
+
+struct watch {
+	enum watch_kind kind;
+	void *obj;		/* the step_rt, or http.c's socket state */
+	int fd;
+};
+
+struct http_req;
+
 struct step_rt {
 	struct step_state st;	/* public view; first member */
+	struct watch w;		/* the output pipe's registration */
+	struct http_req *http;	/* an http: step's request in flight */
+	json_t *http_output;	/* what a successful request produced */
+	bool http_permanent;	/* a failure retrying cannot fix */
+	int64_t retry_after;	/* ms the server asked to wait, or 0 */
 	struct run *run;
 	size_t idx;
 	bool selected;		/* will be executed in this run */
@@ -103,6 +119,10 @@ struct bucket {
 };
 
 struct engine {
+	struct watch sigw;
+	struct watch wakew;
+	void *curlm;		/* CURLM *, created at the first http: step */
+	int64_t curl_deadline;	/* libcurl's timer (mono ms), 0 = none */
 	struct store *store;
 	struct engine_config cfg;
 	int epfd;
@@ -160,6 +180,13 @@ void run_free(struct run *r);
 void step_record(struct step_rt *s);
 void record_attempt(struct step_rt *s);
 void step_spawn(struct step_rt *s);
+/* http.c: starting, stopping and driving http: steps with libcurl's
+ * multi interface inside the engine's epoll loop. */
+void http_start(struct step_rt *s);
+void http_stop(struct step_rt *s);
+void http_on_socket(struct engine *e, struct watch *w, uint32_t events);
+void http_on_timer(struct engine *e);
+void http_release(struct engine *e);
 /* Returns a malloced copy of text with the run's secrets replaced. */
 char *run_redact(const struct run *r, const char *text);
 

@@ -130,6 +130,7 @@ void run_free(struct run *r)
 			close(s->log_fd);
 		free(s->st.error);
 		json_decref(s->st.output);
+		json_decref(s->http_output);
 		json_decref(s->st.metrics);
 		free(s->spawn_error);
 		free(s->log_path);
@@ -168,6 +169,11 @@ const char *run_id(const struct run *r)
 const char *run_tenant(const struct run *r)
 {
 	return r->tenant_id;
+}
+
+const char *run_batch(const struct run *r)
+{
+	return r->batch;
 }
 
 const struct pipeline *run_pipeline(const struct run *r)

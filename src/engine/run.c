@@ -470,7 +470,7 @@ static bool retryable(const struct step_rt *s, int code)
 	const struct retry *rt = &s->run->p->steps[s->idx].retry;
 
 	if (s->st.attempt >= rt->max_attempts || s->run->cancel_requested ||
-	    s->run->timed_out)
+	    s->run->timed_out || s->http_permanent)
 		return false;
 	if (!rt->non_exit_codes)
 		return true;
@@ -486,7 +486,10 @@ static void succeed(struct step_rt *s)
 	json_t *out = NULL;
 	char *msg = NULL;
 
-	if (read_output(s, &out, &msg) < 0) {
+	if (r->p->steps[s->idx].kind == STEP_KIND_HTTP) {
+		out = s->http_output;
+		s->http_output = NULL;
+	} else if (read_output(s, &out, &msg) < 0) {
 		set_error(s, msg);
 		s->st.status = STEP_FAILED;
 		record_attempt(s);
@@ -549,6 +552,10 @@ static char *failure_text(struct step_rt *s, int *code)
 	char d[32], *line, *msg;
 
 	*code = -1;
+	if (def->kind == STEP_KIND_HTTP) {
+		*code = s->st.exit_code;
+		return xstrdup(s->spawn_error ? s->spawn_error : "failed");
+	}
 	if (s->spawn_error) {
 		*code = 127;
 		return xstrdup(s->spawn_error);
@@ -583,6 +590,10 @@ static void fail_attempt(struct step_rt *s)
 		int64_t delay = backoff_delay(&def->retry, s->st.attempt + 1,
 					      &r->rng);
 
+		/* A server that says when to come back is believed. */
+		if (s->retry_after > delay)
+			delay = s->retry_after;
+
 		s->st.status = STEP_RETRYING;
 		s->retry_at = time_mono_ms() + delay;
 		r->nretrying++;
@@ -608,7 +619,8 @@ void run_attempt_done(struct step_rt *s)
 	if (s->log_fd >= 0)
 		close(s->log_fd);
 	s->log_fd = -1;
-	if (!s->spawn_error && WIFEXITED(s->wstatus))
+	if (!s->spawn_error && WIFEXITED(s->wstatus) &&
+	    r->p->steps[s->idx].kind != STEP_KIND_HTTP)
 		s->st.exit_code = WEXITSTATUS(s->wstatus);
 	if (s->stopping) {
 		char d[32];
@@ -647,6 +659,11 @@ void run_stop(struct run *r, bool timed_out)
 
 		if (!s->st.included || step_status_final(s->st.status))
 			continue;
+		if (s->st.status == STEP_RUNNING && s->http) {
+			s->stopping = true;
+			http_stop(s);
+			continue;
+		}
 		if (s->st.status == STEP_RUNNING) {
 			if (!s->exited && !s->stopping) {
 				proc_kill_group(s->pid, SIGTERM);

@@ -225,6 +225,7 @@ static char **build_argv(struct step_rt *s, struct error *err)
 		return script_argv(def->script);
 	case STEP_KIND_PIPELINE:
 		return sub_argv(s, err);
+	case STEP_KIND_HTTP:	/* made by http.c, never spawned */
 	case STEP_KIND_RUN:
 		break;
 	}
@@ -317,6 +318,19 @@ void step_spawn(struct step_rt *s)
 	r->running++;
 	redact_stream_init(&s->rs, r->redactor, step_log_append, s);
 	log_attempt_header(s);
+	if (def->kind == STEP_KIND_HTTP) {
+		http_start(s);
+		if (s->exited) {
+			run_attempt_done(s);
+			return;
+		}
+		if (def->timeout_ms)
+			s->deadline = 0; /* libcurl enforces it */
+		step_record(s);
+		record_attempt(s);
+		engine_emit(r->e, r, EV_STEP_START, (int)s->idx, 0, NULL);
+		return;
+	}
 	if (build_env(s, &env, &err) < 0 ||
 	    !(argv = build_argv(s, &err)) || write_input(s, &err) < 0 ||
 	    proc_spawn(strchr(argv[0], '/') ? NULL

@@ -155,6 +155,34 @@ static void check_kvs(struct refcheck *c, const char *what,
 	}
 }
 
+/* Templates inside a JSON body: every string, keys included. */
+static void check_json(struct refcheck *c, struct srcpos at, json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_string(v))
+		check_string(c, "http body", at, json_string_value(v));
+	else if (json_is_array(v))
+		json_array_foreach(v, i, x) check_json(c, at, x);
+	else if (json_is_object(v))
+		json_object_foreach(v, k, x) {
+			check_string(c, "http body", at, k);
+			check_json(c, at, x);
+		}
+}
+
+static void check_http(struct refcheck *c, const struct http_spec *h)
+{
+	check_string(c, "http url", h->pos, h->url);
+	check_kvs(c, "http header", h->headers, h->nheaders);
+	check_kvs(c, "http query", h->query, h->nquery);
+	check_string(c, "http body", h->pos, h->body_text);
+	if (h->body)
+		check_json(c, h->pos, h->body);
+}
+
 int pipeline_check_templates(const struct pipeline *p, struct diags *d)
 {
 	struct refcheck c = {.p = p, .d = d};
@@ -167,6 +195,8 @@ int pipeline_check_templates(const struct pipeline *p, struct diags *d)
 		check_string(&c, "run", c.s->run_pos, c.s->run);
 		check_kvs(&c, "env", c.s->env, c.s->nenv);
 		check_kvs(&c, "param", c.s->with, c.s->nwith);
+		if (c.s->http)
+			check_http(&c, c.s->http);
 	}
 	return c.errors ? -1 : 0;
 }

@@ -10,6 +10,7 @@
 
 #include "config/diag.h"
 #include "config/yaml.h"
+#include "sched/sched.h"
 #include "template.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -19,12 +20,12 @@
 
 static const char *const pipeline_keys[] = {
 	"name", "description", "params", "env", "timeout", "max_parallel",
-	"continue_on_failure", "defaults", "steps", NULL,
+	"continue_on_failure", "defaults", "steps", "schedule", NULL,
 };
 static const char *const step_keys[] = {
 	"name", "description", "run", "script", "pipeline", "params",
 	"depends_on", "env", "timeout", "retry", "continue_on_failure",
-	"kill_grace", NULL,
+	"kill_grace", "http", NULL,
 };
 static const char *const defaults_keys[] = {
 	"env", "timeout", "retry", "continue_on_failure", "kill_grace", NULL,
@@ -304,6 +305,7 @@ static void load_action(struct loader *l, const struct ynode *node,
 			struct step *s)
 {
 	const char *run = NULL, *script = NULL, *sub = NULL;
+	const struct ynode *http = ymap_get(node, "http");
 	int count;
 
 	if (yget_str(node, "run", &run, l->file, l->d) < 0 ||
@@ -324,16 +326,17 @@ static void load_action(struct loader *l, const struct ynode *node,
 			return;
 		}
 	}
-	count = !!run + !!script + !!sub;
+	count = !!run + !!script + !!sub + !!http;
 	if (count == 0) {
 		diags_at(l->d, l->file, node,
-			 "step '%s' needs one of 'run', 'script' or 'pipeline'",
+			 "step '%s' needs one of 'run', 'script', 'pipeline' "
+			 "or 'http'",
 			 s->name);
 		fail(l);
 	} else if (count > 1) {
 		diags_at(l->d, l->file, node,
-			 "step '%s' has more than one of 'run', 'script' and "
-			 "'pipeline'; choose one",
+			 "step '%s' has more than one of 'run', 'script', "
+			 "'pipeline' and 'http'; choose one",
 			 s->name);
 		fail(l);
 	}
@@ -368,6 +371,10 @@ static void load_action(struct loader *l, const struct ynode *node,
 	} else if (sub) {
 		s->kind = STEP_KIND_PIPELINE;
 		s->pipeline = xstrdup(sub);
+	} else if (http) {
+		s->kind = STEP_KIND_HTTP;
+		if (http_spec_load(http, l->file, l->d, &s->http) < 0)
+			fail(l);
 	}
 	if (ymap_get(node, "params") && s->kind != STEP_KIND_PIPELINE) {
 		diags_at(l->d, l->file, ymap_pair(node, "params")->key,
@@ -516,6 +523,12 @@ static void load_top(struct loader *l, const struct ynode *root)
 	p->max_parallel = (int)mp;
 	load_kv(l, root, "params", true, &p->params, &p->nparams);
 	load_kv(l, root, "env", false, &p->env, &p->nenv);
+	/* schedule: ~ is no schedule, as if the key were not there. */
+	if (ymap_get(root, "schedule") &&
+	    !ynode_is_null(ymap_get(root, "schedule")) &&
+	    schedule_parse_node(ymap_get(root, "schedule"), l->file, l->d,
+				&p->schedule) < 0)
+		fail(l);
 }
 
 static char *file_stem(const char *file)
@@ -607,6 +620,7 @@ void pipeline_free(struct pipeline *p)
 		free(s->run);
 		free(s->script);
 		free(s->pipeline);
+		http_spec_free(s->http);
 		kv_free(s->with, s->nwith);
 		for (size_t j = 0; j < s->ndeps; j++)
 			free(s->deps[j]);
@@ -617,6 +631,7 @@ void pipeline_free(struct pipeline *p)
 		free(s->retry.on_exit_codes);
 	}
 	free(p->steps);
+	schedule_free(p->schedule);
 	kv_free(p->params, p->nparams);
 	kv_free(p->env, p->nenv);
 	free(p->order);

@@ -15,8 +15,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 
 struct diags;
+struct schedule;
+struct ynode;
 
 /* A place in the pipeline file, for messages; line 0 = unknown. */
 struct srcpos {
@@ -41,7 +44,29 @@ struct retry {
 	size_t non_exit_codes;
 };
 
-enum step_kind { STEP_KIND_RUN, STEP_KIND_SCRIPT, STEP_KIND_PIPELINE };
+enum step_kind {
+	STEP_KIND_RUN,
+	STEP_KIND_SCRIPT,
+	STEP_KIND_PIPELINE,
+	STEP_KIND_HTTP,
+};
+
+/* An `http:` step: one request, made by the engine itself. */
+struct http_spec {
+	char *method;		/* GET, or POST when there is a body */
+	char *url;		/* templated */
+	struct kv *headers;	/* templated values */
+	size_t nheaders;
+	struct kv *query;	/* templated values, URL-encoded when sent */
+	size_t nquery;
+	json_t *body;		/* a JSON body whose strings are templates */
+	char *body_text;	/* or a text body (templated) */
+	int *expect;		/* acceptable statuses; none means 2xx */
+	size_t nexpect;
+	char *output;		/* dotted path into the JSON response */
+	int64_t max_bytes;	/* response size cap */
+	struct srcpos pos;
+};
 
 struct step {
 	char *name;
@@ -50,6 +75,7 @@ struct step {
 	char *run;		/* STEP_KIND_RUN: the command */
 	char *script;		/* STEP_KIND_SCRIPT: absolute script path */
 	char *pipeline;		/* STEP_KIND_PIPELINE: sub-pipeline id */
+	struct http_spec *http;	/* STEP_KIND_HTTP */
 	struct kv *with;	/* params passed to the sub-pipeline */
 	size_t nwith;
 	char **deps;		/* depends_on, as written */
@@ -81,6 +107,7 @@ struct pipeline {
 	int64_t timeout_ms;	/* whole-run bound, 0 = none */
 	int max_parallel;	/* 0 = use the engine's default */
 	bool continue_on_failure;
+	struct schedule *schedule;	/* schedule: (sched.h), or NULL */
 	struct step *steps;
 	size_t nsteps;
 	size_t *order;		/* steps in a topological order */
@@ -105,6 +132,12 @@ int pipeline_param_index(const struct pipeline *p, const char *name);
  * params must be declared, steps.X must be an upstream of the step.
  * Returns 0 or -1 after reporting into d. */
 int pipeline_check_templates(const struct pipeline *p, struct diags *d);
+
+/* http_step.c: reads the `http:` mapping of a step into *out (caller
+ * frees with http_spec_free()).  Returns 0 or -1 after reporting. */
+int http_spec_load(const struct ynode *node, const char *file,
+		   struct diags *d, struct http_spec **out);
+void http_spec_free(struct http_spec *h);
 
 /* dag.c: resolves depends_on, rejects unknown and self dependencies and
  * cycles (printing the cycle), and fills order/level.  Returns 0 or -1

@@ -20,7 +20,8 @@
 
 static const char *const settings_keys[] = {
 	"state", "state_dir", "retention", "log_max", "max_parallel",
-	"rate_limits", "sources", NULL,
+	"rate_limits", "sources", "tokens", "cors", NULL,	/* tokens, cors:
+								 * baton serve */
 };
 static const char *const rate_keys[] = {"per_minute", "burst", NULL};
 

@@ -10,7 +10,6 @@
 
 #include "config/diag.h"
 #include "config/yaml.h"
-#include "sched/sched.h"
 #include "template.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -20,7 +19,7 @@
 
 static const char *const pipeline_keys[] = {
 	"name", "description", "params", "env", "timeout", "max_parallel",
-	"continue_on_failure", "defaults", "steps", "schedule", NULL,
+	"continue_on_failure", "defaults", "steps", NULL,
 };
 static const char *const step_keys[] = {
 	"name", "description", "run", "script", "pipeline", "params",
@@ -523,12 +522,6 @@ static void load_top(struct loader *l, const struct ynode *root)
 	p->max_parallel = (int)mp;
 	load_kv(l, root, "params", true, &p->params, &p->nparams);
 	load_kv(l, root, "env", false, &p->env, &p->nenv);
-	/* schedule: ~ is no schedule, as if the key were not there. */
-	if (ymap_get(root, "schedule") &&
-	    !ynode_is_null(ymap_get(root, "schedule")) &&
-	    schedule_parse_node(ymap_get(root, "schedule"), l->file, l->d,
-				&p->schedule) < 0)
-		fail(l);
 }
 
 static char *file_stem(const char *file)
@@ -631,7 +624,6 @@ void pipeline_free(struct pipeline *p)
 		free(s->retry.on_exit_codes);
 	}
 	free(p->steps);
-	schedule_free(p->schedule);
 	kv_free(p->params, p->nparams);
 	kv_free(p->env, p->nenv);
 	free(p->order);

@@ -18,7 +18,6 @@
 #include <jansson.h>
 
 struct diags;
-struct schedule;
 struct ynode;
 
 /* A place in the pipeline file, for messages; line 0 = unknown. */
@@ -107,7 +106,6 @@ struct pipeline {
 	int64_t timeout_ms;	/* whole-run bound, 0 = none */
 	int max_parallel;	/* 0 = use the engine's default */
 	bool continue_on_failure;
-	struct schedule *schedule;	/* schedule: (sched.h), or NULL */
 	struct step *steps;
 	size_t nsteps;
 	size_t *order;		/* steps in a topological order */

@@ -1,6 +1,5 @@
 #include "yaml.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -8,186 +7,7 @@
 #include "diag.h"
 #include "util/alloc.h"
 #include "util/buf.h"
-#include "util/str.h"
-#include "util/timeutil.h"
-
-/* Aliases can make a small file expand enormously ("billion laughs"). */
-#define YAML_MAX_NODES 1000000
-#define YAML_MAX_DEPTH 64
-
-struct conv {
-	yaml_document_t *doc;
-	const char *file;
-	struct diags *d;
-	size_t nodes;
-	int failed;
-};
-
-static struct ynode *convert(struct conv *c, yaml_node_t *yn, int depth);
-
-static struct ynode *node_new(enum ynode_kind kind, yaml_node_t *yn)
-{
-	struct ynode *n = xcalloc(1, sizeof(*n));
-
-	n->kind = kind;
-	n->line = (int)yn->start_mark.line + 1;
-	n->col = (int)yn->start_mark.column + 1;
-	return n;
-}
-
-static struct ynode *convert_seq(struct conv *c, yaml_node_t *yn, int depth)
-{
-	struct ynode *n = node_new(YN_SEQ, yn);
-	yaml_node_item_t *it;
-	size_t cap = 0;
-
-	for (it = yn->data.sequence.items.start;
-	     it < yn->data.sequence.items.top; it++) {
-		struct ynode *child = convert(
-			c, yaml_document_get_node(c->doc, *it), depth + 1);
-
-		if (!child)
-			break;
-		xgrow((void **)&n->items, &cap, n->n + 1, sizeof(*n->items));
-		n->items[n->n++] = child;
-	}
-	return n;
-}
-
-static void check_duplicate(struct conv *c, struct ynode *map,
-			    struct ynode *key)
-{
-	if (key->kind != YN_SCALAR)
-		return;
-	for (size_t i = 0; i < map->n; i++) {
-		struct ynode *k = map->pairs[i].key;
-
-		if (k->kind == YN_SCALAR && !strcmp(k->str, key->str)) {
-			diags_at(c->d, c->file, key,
-				 "duplicate key '%s' (first defined at line %d)",
-				 key->str, k->line);
-			c->failed = 1;
-			return;
-		}
-	}
-}
-
-/* Moves the pairs of src whose keys map lacks into map, frees the rest
- * and leaves src empty. */
-static void merge_pairs(struct ynode *map, size_t *cap, struct ynode *src)
-{
-	for (size_t i = 0; i < src->n; i++) {
-		struct ypair *sp = &src->pairs[i];
-
-		if (sp->key->kind == YN_SCALAR &&
-		    ymap_pair(map, sp->key->str)) {
-			ynode_free(sp->key);
-			ynode_free(sp->val);
-			continue;
-		}
-		xgrow((void **)&map->pairs, cap, map->n + 1,
-		      sizeof(*map->pairs));
-		map->pairs[map->n++] = *sp;
-	}
-	src->n = 0;
-}
-
-/* Applies a YAML merge key, "<<: *alias" or "<<: [*a, *b]": keys
- * written in the map win, then earlier sources over later ones. */
-static void apply_merge(struct conv *c, struct ynode *map, size_t *cap,
-			const struct ynode *k, struct ynode *v)
-{
-	bool ok = v->kind == YN_MAP || v->kind == YN_SEQ;
-
-	for (size_t i = 0; v->kind == YN_SEQ && i < v->n; i++)
-		ok = ok && v->items[i]->kind == YN_MAP;
-	if (!ok) {
-		diags_at(c->d, c->file, k,
-			 "'<<' merges mappings: use '<<: *name' where "
-			 "'&name' marks a mapping");
-		c->failed = 1;
-	} else if (v->kind == YN_MAP) {
-		merge_pairs(map, cap, v);
-	} else {
-		for (size_t i = 0; i < v->n; i++)
-			merge_pairs(map, cap, v->items[i]);
-	}
-}
-
-static struct ynode *convert_map(struct conv *c, yaml_node_t *yn, int depth)
-{
-	struct ynode *n = node_new(YN_MAP, yn);
-	struct ypair *merges = NULL;
-	yaml_node_pair_t *p;
-	size_t cap = 0, nmerges = 0, mcap = 0;
-
-	for (p = yn->data.mapping.pairs.start; p < yn->data.mapping.pairs.top;
-	     p++) {
-		struct ynode *k, *v;
-
-		k = convert(c, yaml_document_get_node(c->doc, p->key),
-			    depth + 1);
-		if (!k)
-			break;
-		v = convert(c, yaml_document_get_node(c->doc, p->value),
-			    depth + 1);
-		if (!v) {
-			ynode_free(k);
-			break;
-		}
-		if (k->kind == YN_SCALAR && k->plain && !strcmp(k->str, "<<")) {
-			/* Merged after the loop: explicit keys win. */
-			xgrow((void **)&merges, &mcap, nmerges + 1,
-			      sizeof(*merges));
-			merges[nmerges].key = k;
-			merges[nmerges++].val = v;
-			continue;
-		}
-		check_duplicate(c, n, k);
-		xgrow((void **)&n->pairs, &cap, n->n + 1, sizeof(*n->pairs));
-		n->pairs[n->n].key = k;
-		n->pairs[n->n].val = v;
-		n->n++;
-	}
-	for (size_t i = 0; i < nmerges; i++) {
-		apply_merge(c, n, &cap, merges[i].key, merges[i].val);
-		ynode_free(merges[i].key);
-		ynode_free(merges[i].val);
-	}
-	free(merges);
-	return n;
-}
-
-static struct ynode *convert(struct conv *c, yaml_node_t *yn, int depth)
-{
-	struct ynode *n;
-
-	if (!yn)
-		return NULL;
-	if (++c->nodes > YAML_MAX_NODES || depth > YAML_MAX_DEPTH) {
-		if (!c->failed)
-			diags_add(c->d, c->file, (int)yn->start_mark.line + 1,
-				  (int)yn->start_mark.column + 1,
-				  "document is too large or too deeply nested "
-				  "(aliases expanding?)");
-		c->failed = 1;
-		return NULL;
-	}
-	switch (yn->type) {
-	case YAML_SCALAR_NODE:
-		n = node_new(YN_SCALAR, yn);
-		n->str = xstrndup((const char *)yn->data.scalar.value,
-				  yn->data.scalar.length);
-		n->plain = yn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-		return n;
-	case YAML_SEQUENCE_NODE:
-		return convert_seq(c, yn, depth);
-	case YAML_MAPPING_NODE:
-		return convert_map(c, yn, depth);
-	default:
-		return NULL;
-	}
-}
+#include "yaml_int.h"
 
 /* Length of the indentation at s: spaces, and the "- " of block
  * sequences, which indents what follows it too. */
@@ -279,21 +99,54 @@ static int check_single_document(const char *name, const char *text,
 				 size_t len, yaml_parser_t *parser,
 				 struct diags *d)
 {
-	yaml_document_t doc;
-	int rc = 0;
+	yaml_event_t ev;
+	yaml_mark_t start;
+	bool second;
 
-	if (!yaml_parser_load(parser, &doc)) {
+	if (parser->stream_end_produced)
+		return 0;
+	if (!yaml_parser_parse(parser, &ev)) {
 		report_syntax(name, text, len, parser, d);
 		return -1;
 	}
-	if (yaml_document_get_root_node(&doc)) {
-		diags_add(d, name, (int)doc.start_mark.line + 1,
-			  (int)doc.start_mark.column + 1,
+	second = ev.type == YAML_DOCUMENT_START_EVENT;
+	start = ev.start_mark;
+	yaml_event_delete(&ev);
+	if (!second)
+		return 0;
+	/* Parsed to its end, anchors checked, as libyaml's loader did, so
+	 * that a broken second document is reported as such. */
+	if (yaml_build_document(parser, name, false, NULL, NULL) < 0)
+		report_syntax(name, text, len, parser, d);
+	else
+		diags_add(d, name, (int)start.line + 1, (int)start.column + 1,
 			  "a second YAML document starts here; a file "
 			  "holds one (remove the '---' or split the file)");
-		rc = -1;
+	return -1;
+}
+
+/* Reads the stream's start and its first document: *root is its tree,
+ * an empty map for an empty stream, or NULL if a check failed (see
+ * yaml_build_document()).  Returns -1 on a syntax error. */
+static int load_first_document(yaml_parser_t *p, const char *name,
+			       struct ynode **root, struct diags *held)
+{
+	yaml_event_t ev;
+	int rc = 0;
+
+	if (!yaml_parser_parse(p, &ev))
+		return -1;
+	yaml_event_delete(&ev);	/* STREAM-START */
+	if (!yaml_parser_parse(p, &ev))
+		return -1;
+	if (ev.type == YAML_DOCUMENT_START_EVENT) {
+		rc = yaml_build_document(p, name, true, root, held);
+	} else {
+		*root = xcalloc(1, sizeof(**root));	/* STREAM-END */
+		(*root)->kind = YN_MAP;
+		(*root)->line = (*root)->col = 1;
 	}
-	yaml_document_delete(&doc);
+	yaml_event_delete(&ev);
 	return rc;
 }
 
@@ -301,37 +154,28 @@ struct ynode *yaml_load_string(const char *name, const char *text,
 			       size_t len, struct diags *d)
 {
 	yaml_parser_t parser;
-	yaml_document_t doc;
-	struct conv c = {.file = name, .d = d};
+	struct diags held;
 	struct ynode *root = NULL;
-	yaml_node_t *yroot;
 
+	diags_init(&held);
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
 				     len);
-	if (!yaml_parser_load(&parser, &doc)) {
+	if (load_first_document(&parser, name, &root, &held) < 0) {
+		/* libyaml reported a syntax error alone. */
 		report_syntax(name, text, len, &parser, d);
-		yaml_parser_delete(&parser);
-		return NULL;
+		goto out;
 	}
-	c.doc = &doc;
-	yroot = yaml_document_get_root_node(&doc);
-	if (!yroot) {
-		root = xcalloc(1, sizeof(*root));
-		root->kind = YN_MAP;
-		root->line = root->col = 1;
-	} else {
-		root = convert(&c, yroot, 0);
-	}
-	yaml_document_delete(&doc);
-	if (root && !c.failed &&
-	    check_single_document(name, text, len, &parser, d) < 0)
-		c.failed = 1;
-	yaml_parser_delete(&parser);
-	if (c.failed || !root) {
+	for (size_t i = 0; i < held.n; i++)
+		diags_add(d, held.v[i].file, held.v[i].line, held.v[i].col,
+			  "%s", held.v[i].msg);
+	if (root && check_single_document(name, text, len, &parser, d) < 0) {
 		ynode_free(root);
-		return NULL;
+		root = NULL;
 	}
+out:
+	diags_release(&held);
+	yaml_parser_delete(&parser);
 	return root;
 }
 

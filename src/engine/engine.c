@@ -469,7 +469,8 @@ static bool all_finished(struct engine *e)
 		e->queue_head++;
 	if (e->cfg.keep_running && !e->shutdown)
 		return false;
-	return e->queue_head == e->nruns && !e->nactive;
+	/* Webhooks still being delivered keep the loop alive. */
+	return e->queue_head == e->nruns && !e->nactive && !e->nnotices;
 }
 
 static void wake(struct engine *e)

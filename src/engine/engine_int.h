@@ -21,6 +21,7 @@ struct watch {
 };
 
 struct http_req;
+struct notice;
 
 struct step_rt {
 	struct step_state st;	/* public view; first member */
@@ -96,6 +97,7 @@ struct run {
 	bool timed_out;
 	bool cancel_requested;	/* SIGINT, engine_cancel or fail-fast */
 	bool aborted;		/* could not start (internal error) */
+	bool handlers_done;	/* on_success/on_failure/on_exit queued */
 	bool finished;
 	bool killed_any;	/* something had to be killed */
 	int exit_code;
@@ -123,6 +125,9 @@ struct engine {
 	struct watch wakew;
 	void *curlm;		/* CURLM *, created at the first http: step */
 	int64_t curl_deadline;	/* libcurl's timer (mono ms), 0 = none */
+	struct notice **notices;	/* notify: webhooks in flight */
+	size_t nnotices;
+	size_t notices_cap;
 	struct store *store;
 	struct engine_config cfg;
 	int epfd;
@@ -187,6 +192,9 @@ void http_stop(struct step_rt *s);
 void http_on_socket(struct engine *e, struct watch *w, uint32_t events);
 void http_on_timer(struct engine *e);
 void http_release(struct engine *e);
+/* Posts payload (JSON text; takes ownership) to url without waiting;
+ * a failure is reported on stderr, never fatal. */
+void http_notify(struct engine *e, const char *url, char *payload);
 /* Returns a malloced copy of text with the run's secrets replaced. */
 char *run_redact(const struct run *r, const char *text);
 

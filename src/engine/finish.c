@@ -69,7 +69,8 @@ static void decide_status(struct run *r)
 	for (size_t i = 0; i < r->p->nsteps; i++) {
 		const struct step_rt *s = &r->steps[i];
 
-		if (!s->st.included || s->st.reused)
+		if (!s->st.included || s->st.reused ||
+		    r->p->steps[i].handler)
 			continue;
 		if (s->st.status == STEP_SUCCEEDED)
 			ok++;
@@ -91,6 +92,49 @@ static void decide_status(struct run *r)
 	}
 }
 
+/* notify: a Slack-compatible JSON message: "text" for people, the
+ * rest for programs. */
+static void notify(struct run *r)
+{
+	bool ok = r->status == RUN_SUCCEEDED;
+	json_t *errors = json_array(), *msg;
+	char d[32], *text;
+
+	for (size_t i = 0; i < r->p->nsteps; i++)
+		if (r->steps[i].st.included &&
+		    r->steps[i].st.status == STEP_FAILED)
+			json_array_append_new(
+				errors, json_pack("{s:s, s:s?}", "step",
+						  r->p->steps[i].name, "error",
+						  r->steps[i].st.error));
+	duration_format(d, sizeof(d), run_elapsed_ms(r));
+	for (size_t i = 0; i < r->p->nnotify; i++) {
+		const struct notify *n = &r->p->notify[i];
+
+		if ((n->on == NOTIFY_FAILURE && ok) ||
+		    (n->on == NOTIFY_SUCCESS && !ok))
+			continue;
+		text = xasprintf("%s baton: %s%s%s %s in %s%s%s", ok ? "✅" : "❌",
+				 r->p->id, r->tenant_id ? " for " : "",
+				 r->tenant_id ? r->tenant_id : "",
+				 run_status_name(r->status), d,
+				 r->error ? ": " : "", r->error ? r->error : "");
+		msg = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:I, s:O, "
+				"s:s?}",
+				"text", text, "run_id", r->id, "pipeline",
+				r->p->id, "tenant", r->tenant_id, "batch",
+				r->batch, "status", run_status_name(r->status),
+				"duration_ms", (json_int_t)run_elapsed_ms(r),
+				"errors", errors, "error", r->error);
+		free(text);
+		if (msg)
+			http_notify(r->e, n->url,
+				    json_dumps(msg, JSON_COMPACT));
+		json_decref(msg);
+	}
+	json_decref(errors);
+}
+
 void run_finish(struct run *r)
 {
 	r->finished = true;
@@ -103,6 +147,7 @@ void run_finish(struct run *r)
 		engine_run_done(r->e, r);
 	record_run(r);
 	engine_emit(r->e, r, EV_RUN_END, -1, 0, r->error);
+	notify(r);
 	/* Its tables are large; a batch may hold thousands of runs. */
 	redactor_free(r->redactor);
 	r->redactor = NULL;

@@ -3,6 +3,7 @@
  * connections are reused across steps. */
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -513,6 +514,94 @@ static void finish(struct step_rt *s, CURLcode rc)
 	s->exited = true;
 }
 
+struct notice {
+	CURL *easy;
+	struct curl_slist *headers;
+	char *payload;
+	char *url;
+};
+
+static void notice_free(struct notice *n)
+{
+	curl_easy_cleanup(n->easy);
+	curl_slist_free_all(n->headers);
+	free(n->payload);
+	free(n->url);
+	free(n);
+}
+
+/* ${VAR} in a webhook URL comes from baton's environment, so the URL
+ * (a secret, for Slack) need not be written in the pipeline. */
+static char *expand_env(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	while (*s) {
+		const char *end;
+
+		if (s[0] == '$' && s[1] == '{' && (end = strchr(s, '}'))) {
+			char *name = xstrndup(s + 2, (size_t)(end - s - 2));
+			const char *v = getenv(name);
+
+			buf_addstr(&b, v ? v : "");
+			free(name);
+			s = end + 1;
+			continue;
+		}
+		buf_addch(&b, *s++);
+	}
+	return buf_detach(&b);
+}
+
+void http_notify(struct engine *e, const char *url, char *payload)
+{
+	struct notice *n;
+
+	if (ensure_multi(e) < 0) {
+		free(payload);
+		return;
+	}
+	n = xcalloc(1, sizeof(*n));
+	n->payload = payload;
+	n->url = expand_env(url);
+	n->easy = curl_easy_init();
+	n->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	curl_easy_setopt(n->easy, CURLOPT_URL, n->url);
+	curl_easy_setopt(n->easy, CURLOPT_POSTFIELDS, n->payload);
+	curl_easy_setopt(n->easy, CURLOPT_HTTPHEADER, n->headers);
+	curl_easy_setopt(n->easy, CURLOPT_TIMEOUT_MS, 10000L);
+	curl_easy_setopt(n->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(n->easy, CURLOPT_USERAGENT, "baton/0.1");
+	curl_easy_setopt(n->easy, CURLOPT_PRIVATE, NULL);
+	xgrow((void **)&e->notices, &e->notices_cap, e->nnotices + 1,
+	      sizeof(*e->notices));
+	e->notices[e->nnotices++] = n;
+	curl_multi_add_handle(e->curlm, n->easy);
+}
+
+/* A finished webhook: say so if it failed, and forget it. */
+static bool notice_done(struct engine *e, CURL *easy, CURLcode rc)
+{
+	for (size_t i = 0; i < e->nnotices; i++) {
+		struct notice *n = e->notices[i];
+		long status = 0;
+
+		if (n->easy != easy)
+			continue;
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+		if (rc != CURLE_OK || status < 200 || status >= 300)
+			fprintf(stderr, "baton: notify webhook failed: %s\n",
+				rc != CURLE_OK ? curl_easy_strerror(rc)
+					       : "non-2xx response");
+		curl_multi_remove_handle(e->curlm, easy);
+		notice_free(n);
+		e->notices[i] = e->notices[--e->nnotices];
+		return true;
+	}
+	return false;
+}
+
 static void check_done(struct engine *e)
 {
 	CURLMsg *m;
@@ -521,7 +610,8 @@ static void check_done(struct engine *e)
 	while ((m = curl_multi_info_read(e->curlm, &left))) {
 		struct step_rt *s = NULL;
 
-		if (m->msg != CURLMSG_DONE)
+		if (m->msg != CURLMSG_DONE ||
+		    notice_done(e, m->easy_handle, m->data.result))
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
 				  (char **)&s);
@@ -580,6 +670,13 @@ void http_release(struct engine *e)
 				r->steps[k].http = NULL;
 			}
 	}
+	for (size_t i = 0; i < e->nnotices; i++) {
+		curl_multi_remove_handle(e->curlm, e->notices[i]->easy);
+		notice_free(e->notices[i]);
+	}
+	free(e->notices);
+	e->notices = NULL;
+	e->nnotices = 0;
 	curl_multi_cleanup(e->curlm);
 	e->curlm = NULL;
 }

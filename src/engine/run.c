@@ -372,19 +372,104 @@ static void skip_downstream(struct step_rt *s)
 	}
 }
 
+/* Skips a ready step whose when: does not hold; its dependants go on
+ * as if it had succeeded. */
+static bool skip_by_condition(struct step_rt *s)
+{
+	const struct step *def = &s->run->p->steps[s->idx];
+	char *why = NULL;
+
+	for (size_t k = 0; k < def->nwhen; k++)
+		if (!condition_holds(&def->when[k], s->run->ctx, &why)) {
+			set_error(s, why);
+			finalize(s, STEP_SKIPPED);
+			satisfy_downstream(s);
+			return true;
+		}
+	return false;
+}
+
+/* The run's status so far, for handlers: {{ run.status }} and
+ * {{ run.errors }} (the failed steps and why). */
+static const char *status_so_far(struct run *r, json_t *errors)
+{
+	bool failed = r->timed_out || r->aborted;
+
+	for (size_t i = 0; i < r->p->nsteps; i++) {
+		const struct step_rt *s = &r->steps[i];
+
+		if (!s->st.included || r->p->steps[i].handler ||
+		    s->st.status != STEP_FAILED)
+			continue;
+		failed = true;
+		json_array_append_new(errors,
+				      json_pack("{s:s, s:s}", "step",
+						r->p->steps[i].name, "error",
+						s->st.error ? s->st.error : ""));
+	}
+	if (r->cancel_requested && !r->timed_out)
+		return "cancelled";
+	return failed ? "failed" : "succeeded";
+}
+
+static void add_handlers(struct run *r, const struct handlers *h)
+{
+	for (size_t k = 0; k < h->n; k++) {
+		struct step_rt *s = &r->steps[h->idx[k]];
+
+		if (s->st.included)
+			continue;
+		s->st.included = s->selected = true;
+		s->st.status = STEP_PENDING;
+		r->nleft++;
+		r->nincluded++;
+		step_record(s);
+		push_ready(r, h->idx[k]);
+	}
+}
+
+/* When everything else is done: on_success or on_failure, then
+ * on_exit.  Returns true if handlers were queued. */
+static bool run_handlers(struct run *r)
+{
+	json_t *errors = json_array();
+	const char *st = status_so_far(r, errors);
+	json_t *run = json_object_get(r->ctx, "run");
+	size_t before = r->nleft;
+
+	r->handlers_done = true;
+	json_object_set_new(run, "status", json_string(st));
+	json_object_set_new(run, "errors", errors);
+	if (r->cancel_requested || r->aborted)
+		return false;
+	if (!strcmp(st, "succeeded"))
+		add_handlers(r, &r->p->on_success);
+	else
+		add_handlers(r, &r->p->on_failure);
+	add_handlers(r, &r->p->on_exit);
+	return r->nleft > before;
+}
+
 void run_pump(struct run *r)
 {
 	if (r->finished || r->status == RUN_QUEUED)
 		return;
 	while (r->running < r->max_parallel &&
 	       r->ready_head != r->ready_tail && !r->cancel_requested &&
-	       !r->timed_out && !r->aborted) {
+	       (!r->timed_out || r->handlers_done) && !r->aborted) {
 		size_t i = r->ready[r->ready_head++ % (r->p->nsteps + 1)];
 
+		if (r->p->steps[i].nwhen && skip_by_condition(&r->steps[i]))
+			continue;
 		step_spawn(&r->steps[i]);
 	}
-	if (!r->nleft && !r->running)
+	if (!r->nleft && !r->running) {
+		if (!r->handlers_done && run_handlers(r)) {
+			run_pump(r);
+			return;
+		}
 		run_finish(r);
+	}
 }
 
 static void rewrite_file(const char *path, const char *data, size_t n)

@@ -206,6 +206,13 @@ int run_select(struct run *r, const struct run_spec *spec,
 
 	if (rc < 0)
 		goto out;
+	/* Handlers run after the rest (run_handlers), unless asked for by
+	 * name with --step. */
+	for (size_t i = 0; i < p->nsteps; i++)
+		if (p->steps[i].handler &&
+		    !(spec->only_step && !strcmp(spec->only_step,
+						 p->steps[i].name)))
+			sel[i] = false;
 	for (size_t i = 0; i < p->nsteps; i++) {
 		struct step_rt *s = &r->steps[i];
 

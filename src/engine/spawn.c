@@ -117,6 +117,16 @@ static int build_env(struct step_rt *s, struct envv *e, struct error *err)
 	env_add(e, "BATON_OUTPUT", s->out_path);
 	env_add(e, "BATON_PROJECT_DIR", r->e->cfg.project_root);
 	env_add(e, "BATON_SCRIPTS_DIR", r->p->scripts_dir);
+	if (def->handler && r->handlers_done) {
+		json_t *run = json_object_get(r->ctx, "run");
+		char *errors = json_dumps(json_object_get(run, "errors"),
+					  JSON_COMPACT);
+
+		env_add(e, "BATON_RUN_STATUS",
+			json_string_value(json_object_get(run, "status")));
+		env_add(e, "BATON_RUN_ERRORS", errors ? errors : "[]");
+		free(errors);
+	}
 	if (r->tenant) {
 		static const char *const keys[] = {"id", "name", "platform"};
 		static const char *const names[] = {

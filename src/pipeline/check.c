@@ -197,6 +197,9 @@ int pipeline_check_templates(const struct pipeline *p, struct diags *d)
 		check_kvs(&c, "param", c.s->with, c.s->nwith);
 		if (c.s->http)
 			check_http(&c, c.s->http);
+		for (size_t k = 0; k < c.s->nwhen; k++)
+			check_string(&c, "when", c.s->when[k].pos,
+				     c.s->when[k].value);
 	}
 	return c.errors ? -1 : 0;
 }

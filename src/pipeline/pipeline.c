@@ -10,6 +10,7 @@
 
 #include "config/diag.h"
 #include "config/yaml.h"
+#include "sched/sched.h"
 #include "template.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -19,12 +20,13 @@
 
 static const char *const pipeline_keys[] = {
 	"name", "description", "params", "env", "timeout", "max_parallel",
-	"continue_on_failure", "defaults", "steps", NULL,
+	"continue_on_failure", "defaults", "steps", "schedule", "on_success",
+	"on_failure", "on_exit", "notify", NULL,
 };
 static const char *const step_keys[] = {
 	"name", "description", "run", "script", "pipeline", "params",
 	"depends_on", "env", "timeout", "retry", "continue_on_failure",
-	"kill_grace", "http", NULL,
+	"kill_grace", "http", "when", NULL,
 };
 static const char *const defaults_keys[] = {
 	"env", "timeout", "retry", "continue_on_failure", "kill_grace", NULL,
@@ -448,6 +450,9 @@ static void load_step(struct loader *l, const struct ynode *node,
 	load_kv(l, node, "params", true, &s->with, &s->nwith);
 	merge_env(s, df);
 	load_retry(l, node, &s->retry);
+	if (ymap_get(node, "when") && !ynode_is_null(ymap_get(node, "when")) &&
+	    condition_load(ymap_get(node, "when"), l->file, l->d, s) < 0)
+		fail(l);
 	load_action(l, node, s);
 }
 
@@ -522,6 +527,12 @@ static void load_top(struct loader *l, const struct ynode *root)
 	p->max_parallel = (int)mp;
 	load_kv(l, root, "params", true, &p->params, &p->nparams);
 	load_kv(l, root, "env", false, &p->env, &p->nenv);
+	/* schedule: ~ is no schedule, as if the key were not there. */
+	if (ymap_get(root, "schedule") &&
+	    !ynode_is_null(ymap_get(root, "schedule")) &&
+	    schedule_parse_node(ymap_get(root, "schedule"), l->file, l->d,
+				&p->schedule) < 0)
+		fail(l);
 }
 
 static char *file_stem(const char *file)
@@ -588,6 +599,9 @@ struct pipeline *pipeline_load(const char *file, const char *workdir,
 		index_names(l.p);
 	if (!l.errors && dag_build(l.p, d) < 0)
 		fail(&l);
+	if (!l.errors && (handlers_load(root, file, d, l.p) < 0 ||
+			  notify_load(root, file, d, l.p) < 0))
+		fail(&l);
 	if (!l.errors && pipeline_check_templates(l.p, d) < 0)
 		fail(&l);
 out:
@@ -614,6 +628,7 @@ void pipeline_free(struct pipeline *p)
 		free(s->script);
 		free(s->pipeline);
 		http_spec_free(s->http);
+		conditions_free(s->when, s->nwhen);
 		kv_free(s->with, s->nwith);
 		for (size_t j = 0; j < s->ndeps; j++)
 			free(s->deps[j]);
@@ -624,11 +639,18 @@ void pipeline_free(struct pipeline *p)
 		free(s->retry.on_exit_codes);
 	}
 	free(p->steps);
+	schedule_free(p->schedule);
 	kv_free(p->params, p->nparams);
 	kv_free(p->env, p->nenv);
 	free(p->order);
 	free(p->level);
 	free(p->by_name);
+	free(p->on_success.idx);
+	free(p->on_failure.idx);
+	free(p->on_exit.idx);
+	for (size_t i = 0; i < p->nnotify; i++)
+		free(p->notify[i].url);
+	free(p->notify);
 	free(p->id);
 	free(p->name);
 	free(p->description);

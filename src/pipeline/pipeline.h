@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 struct diags;
+struct schedule;
 struct ynode;
 
 /* A place in the pipeline file, for messages; line 0 = unknown. */
@@ -67,6 +68,19 @@ struct http_spec {
 	struct srcpos pos;
 };
 
+/* when: on a step: value is a template, compared once the step's
+ * upstreams are done. */
+enum cond_op { COND_EQUALS, COND_NOT_EQUALS, COND_MATCHES, COND_EXISTS };
+
+struct condition {
+	char *value;		/* templated, e.g. "{{ steps.a.output.mode }}" */
+	enum cond_op op;
+	char *arg;		/* the string or regex compared with */
+	bool exists;		/* COND_EXISTS: must it exist (true) or not */
+	void *re;		/* compiled regex_t for COND_MATCHES */
+	struct srcpos pos;
+};
+
 struct step {
 	char *name;
 	char *description;
@@ -90,6 +104,25 @@ struct step {
 	int line;		/* where the step is defined */
 	int col;
 	struct srcpos run_pos;	/* where the run: command is written */
+	struct condition *when;	/* all must hold, or the step is skipped */
+	size_t nwhen;
+	bool handler;		/* named by on_success/on_failure/on_exit */
+};
+
+/* notify: a JSON webhook (Slack-compatible) when a run ends. */
+enum notify_on { NOTIFY_ALWAYS, NOTIFY_FAILURE, NOTIFY_SUCCESS };
+
+struct notify {
+	char *url;		/* templated (a secret webhook URL may come
+				 * from the environment: {{ env... }} is not
+				 * offered; use ${VAR} in baton's env) */
+	enum notify_on on;
+};
+
+/* on_success / on_failure / on_exit: steps run after the others. */
+struct handlers {
+	size_t *idx;
+	size_t n;
 };
 
 struct pipeline {
@@ -106,6 +139,12 @@ struct pipeline {
 	int64_t timeout_ms;	/* whole-run bound, 0 = none */
 	int max_parallel;	/* 0 = use the engine's default */
 	bool continue_on_failure;
+	struct schedule *schedule;	/* schedule: (sched.h), or NULL */
+	struct handlers on_success;
+	struct handlers on_failure;
+	struct handlers on_exit;
+	struct notify *notify;
+	size_t nnotify;
 	struct step *steps;
 	size_t nsteps;
 	size_t *order;		/* steps in a topological order */
@@ -130,6 +169,24 @@ int pipeline_param_index(const struct pipeline *p, const char *name);
  * params must be declared, steps.X must be an upstream of the step.
  * Returns 0 or -1 after reporting into d. */
 int pipeline_check_templates(const struct pipeline *p, struct diags *d);
+
+/* handlers.c: reads a step's `when:` (one condition or a list) into
+ * s->when; reports and returns -1 on error. */
+int condition_load(const struct ynode *node, const char *file,
+		   struct diags *d, struct step *s);
+/* Evaluates a condition against a template context: *why says why it
+ * does not hold (caller frees).  Returns true when it holds. */
+bool condition_holds(const struct condition *c, const json_t *ctx,
+		     char **why);
+void conditions_free(struct condition *c, size_t n);
+/* Reads on_success/on_failure/on_exit of the pipeline file and marks
+ * the steps they name as handlers; reports and returns -1 on error. */
+int handlers_load(const struct ynode *root, const char *file,
+		  struct diags *d, struct pipeline *p);
+
+/* Reads `notify:` (a URL, a mapping {url, on}, or a list of those). */
+int notify_load(const struct ynode *root, const char *file, struct diags *d,
+		struct pipeline *p);
 
 /* http_step.c: reads the `http:` mapping of a step into *out (caller
  * frees with http_spec_free()).  Returns 0 or -1 after reporting. */

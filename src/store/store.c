@@ -122,6 +122,21 @@ int store_flag_get(struct store *s, const char *pipeline, const char *step,
 	return s->ops->flag_get(s, pipeline, step, tested);
 }
 
+int store_flags_list(struct store *s, const char *pipeline,
+		     struct flag_rec **out, size_t *n)
+{
+	return s->ops->flags_list(s, pipeline, out, n);
+}
+
+void flag_recs_free(struct flag_rec *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].step);
+		free(v[i].by);
+	}
+	free(v);
+}
+
 /* The release functions leave the record zeroed, so releasing twice or
  * reusing the record is safe. */
 void run_rec_release(struct run_rec *r)

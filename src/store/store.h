@@ -184,6 +184,20 @@ int store_flag_set(struct store *s, const char *pipeline, const char *step,
 int store_flag_get(struct store *s, const char *pipeline, const char *step,
 		   bool *tested);
 
+/* One step's tested flag (seed 004). */
+struct flag_rec {
+	char *step;
+	bool tested;
+	char *by;		/* who set it last, or NULL */
+	int64_t at;		/* epoch ms it was set last */
+};
+
+/* Lists the flags stored for a pipeline's steps, by step name.  Caller
+ * frees with flag_recs_free(*out, *n). */
+int store_flags_list(struct store *s, const char *pipeline,
+		     struct flag_rec **out, size_t *n);
+void flag_recs_free(struct flag_rec *v, size_t n);
+
 void run_rec_release(struct run_rec *r);
 void step_rec_release(struct step_rec *st);
 void attempt_rec_release(struct attempt_rec *a);

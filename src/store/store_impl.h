@@ -40,6 +40,8 @@ struct store_ops {
 			const char *step, bool tested, const char *by);
 	int (*flag_get)(struct store *s, const char *pipeline,
 			const char *step, bool *tested);
+	int (*flags_list)(struct store *s, const char *pipeline,
+			  struct flag_rec **out, size_t *n);
 };
 
 struct store {

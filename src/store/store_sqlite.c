@@ -707,6 +707,37 @@ out:
 	return rc;
 }
 
+static int sq_flags_list(struct store *base, const char *pipeline,
+			 struct flag_rec **out, size_t *n)
+{
+	sqlite3_stmt *st = sq(base)->st[SQL_FLAGS_LIST];
+	struct flag_rec *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc = -EIO;
+
+	if (bind_str(st, 1, pipeline) != SQLITE_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		xgrow((void **)&v, &cap, len + 1, sizeof(*v));
+		v[len].step = col_str(st, 0);
+		v[len].tested = sqlite3_column_int(st, 1) != 0;
+		v[len].by = col_str(st, 2);
+		v[len].at = sqlite3_column_int64(st, 3);
+		len++;
+	}
+	if (rc != SQLITE_DONE) {
+		flag_recs_free(v, len);
+		rc = -EIO;
+		goto out;
+	}
+	*out = v;
+	*n = len;
+	rc = 0;
+out:
+	stmt_done(st);
+	return rc;
+}
+
 static const struct store_ops sqlite_ops = {
 	.free = sq_free,
 	.begin = sq_begin,
@@ -726,6 +757,7 @@ static const struct store_ops sqlite_ops = {
 	.inbox_list = store_sqlite_inbox_list,
 	.flag_set = sq_flag_set,
 	.flag_get = sq_flag_get,
+	.flags_list = sq_flags_list,
 };
 
 int store_sqlite_open(const char *path, struct store **out,

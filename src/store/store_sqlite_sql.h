@@ -168,6 +168,8 @@ static const char *const stmt_sql[NSQL] = {
 		SET("set_at"),
 	[SQL_FLAG_GET] = "SELECT tested FROM flags "
 			 "WHERE pipeline = ?1 AND step = ?2",
+	[SQL_FLAGS_LIST] = "SELECT step, tested, set_by, set_at FROM flags "
+			   "WHERE pipeline = ?1 ORDER BY step",
 	[SQL_BATCH_PUT] =
 		"INSERT INTO batches (" BATCH_COLS ") VALUES (?, ?, ?, ?, ?, "
 		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "

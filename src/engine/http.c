@@ -1,7 +1,6 @@
 /* http.c - http: steps on libcurl's multi interface, driven by the
  * engine's own epoll loop: no thread or process per request, and
  * connections are reused across steps. */
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <sys/epoll.h>
 #include <time.h>
 
+#include "curl_dl.h"
 #include "engine_int.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/template.h"
@@ -30,9 +30,6 @@ struct http_req {
 	int64_t started;
 };
 
-/* libcurl wants one global init; the engine is created on the main
- * thread before any other, so a plain flag is enough. */
-static bool curl_ready;
 
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *arg,
 		     void *sockp)
@@ -78,12 +75,13 @@ static int on_timer(CURLM *m, long timeout_ms, void *arg)
 
 static int ensure_multi(struct engine *e)
 {
+	const char *why;
+
 	if (e->curlm)
 		return 0;
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return -EIO;
-		curl_ready = true;
+	if (curl_dl_load(&why) < 0) {
+		fprintf(stderr, "baton: %s\n", why);
+		return -EIO;
 	}
 	e->curlm = curl_multi_init();
 	if (!e->curlm)

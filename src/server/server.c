@@ -805,6 +805,7 @@ int server_start(struct server *s, struct engine *e,
 	bool loopback = false;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned nthreads = ncpu > 1 ? (unsigned)(ncpu > 4 ? 4 : ncpu) : 1;
+	const char *why;
 	int fd;
 
 	s->engine = e;
@@ -827,6 +828,10 @@ int server_start(struct server *s, struct engine *e,
 				"clients on this machine (loopback) are "
 				"served\n");
 	s->port = bound_port(fd);
+	if (mhd_dl_load(&why) < 0) {
+		close(fd);
+		return error_set(err, -ENOSYS, "%s", why);
+	}
 	s->mhd = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			MHD_ALLOW_SUSPEND_RESUME,

@@ -5,7 +5,7 @@
 #define BATON_SERVER_INT_H
 
 #include <jansson.h>
-#include <microhttpd.h>
+#include "mhd_dl.h"
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -76,10 +76,8 @@ static int add_item(struct engine *e, const char *id,
 		    struct run **out, struct error *err)
 {
 	struct run_spec spec = {0};
-	const char **secrets = NULL;
-	size_t nsecrets = 0, nparams;
+	size_t nparams;
 	struct kv *params = merge_params(o, it, &nparams);
-	json_t *ctx = NULL;
 	int rc;
 
 	spec.pipeline = it->pipeline;
@@ -89,17 +87,10 @@ static int add_item(struct engine *e, const char *id,
 	spec.timeout_ms = o->tenant_timeout_ms;
 	spec.input = it->input;
 	if (it->tenant) {
-		ctx = tenant_context(it->tenant);
-		secrets = tenant_secrets(it->tenant, &nsecrets);
-		spec.tenant_id = it->tenant->id;
-		spec.tenant = ctx;
-		spec.secrets = secrets;
-		spec.nsecrets = nsecrets;
+		spec.tenant_obj = it->tenant;
 		spec.rate_key = it->tenant->platform;
 	}
 	rc = engine_add_run(e, &spec, out, err);
-	json_decref(ctx);
-	free(secrets);
 	free(params);
 	return rc;
 }
@@ -151,6 +142,7 @@ int batch_run(struct store *s, const struct engine_config *base,
 	cfg.max_runs = o->parallel > 0 ? o->parallel : 1;
 	cfg.start_gap_ms = o->delay_ms;
 	cfg.fail_fast = o->fail_fast;
+	cfg.release_finished = true;
 	e = engine_new(s, &cfg, err);
 	if (!e) {
 		rc = -EIO;

@@ -25,6 +25,7 @@
 
 struct error;
 struct kv;
+struct tenant;
 struct pipeline;
 struct store;
 struct engine;
@@ -43,6 +44,11 @@ struct run_spec {
 	const char *output_file;	/* write the run's output here */
 	int max_parallel;		/* 0 = pipeline's, then engine's */
 	const char *tenant_id;		/* the tenant this run is for */
+	const struct tenant *tenant_obj;	/* or this tenant (borrowed,
+					 * must outlive the run): its context
+					 * and secrets are built only when the
+					 * run starts, so a queue of thousands
+					 * stays small */
 	json_t *tenant;			/* {{ tenant.* }}: id, name, platform,
 					 * credentials...; the engine keeps a
 					 * reference */
@@ -115,6 +121,10 @@ struct engine_config {
 	bool fail_fast;			/* a failed run cancels the rest */
 	const struct rate_limit *limits;	/* borrowed, outlive engine */
 	size_t nlimits;
+	bool release_finished;		/* free a run's steps and outputs once
+					 * it ends (everything is in the
+					 * store): a batch of thousands stays
+					 * small.  run_nsteps() is then 0 */
 	bool keep_running;		/* a server: engine_wait() returns only
 					 * after engine_shutdown(), and frees
 					 * runs once they have ended */
@@ -171,7 +181,8 @@ int64_t run_elapsed_ms(const struct run *r);
 /* The CLI exit code for a finished run (0, 2, 3, 130, 4). */
 int run_exit_code(const struct run *r);
 /* The run's output: the single final step's output, or an object of
- * final steps' outputs by name; NULL if none.  Borrowed. */
+ * final steps' outputs by name; NULL if none (and after the run ended
+ * with release_finished).  Borrowed. */
 json_t *run_output(const struct run *r);
 
 /* recover.c: marks runs whose baton process died as interrupted and

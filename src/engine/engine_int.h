@@ -76,6 +76,7 @@ struct run {
 	json_t *ctx;		/* template context */
 	char *dir;
 	char *tenant_id;
+	const struct tenant *tenant_obj;	/* context built at start */
 	json_t *tenant;
 	struct redactor *redactor;	/* built at start from secrets */
 	char **secrets;		/* copies, until the run starts */

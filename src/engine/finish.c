@@ -13,6 +13,7 @@
 #include "util/timeutil.h"
 
 void record_run(struct run *r);	/* run.c */
+static void run_release_state(struct run *r);
 
 /* The output of a run: that of its one final step, or of each final
  * step by name.  A final step is one nothing in the run depends on. */
@@ -151,6 +152,8 @@ void run_finish(struct run *r)
 	/* Its tables are large; a batch may hold thousands of runs. */
 	redactor_free(r->redactor);
 	r->redactor = NULL;
+	if (r->e->cfg.release_finished)
+		run_release_state(r);
 	if (r->status == RUN_FAILED && r->e->cfg.fail_fast)
 		for (size_t i = 0; i < r->e->nruns; i++)
 			run_cancel(r->e->runs[i]);
@@ -162,10 +165,10 @@ void run_finish(struct run *r)
 				 r->id);
 }
 
-void run_free(struct run *r)
+/* Frees what only a running run needs: steps, template context,
+ * outputs.  The run keeps its id, status and times. */
+static void run_release_state(struct run *r)
 {
-	if (!r)
-		return;
 	for (size_t i = 0; r->steps && i < r->p->nsteps; i++) {
 		struct step_rt *s = &r->steps[i];
 
@@ -190,14 +193,29 @@ void run_free(struct run *r)
 	json_decref(r->ctx);
 	json_decref(r->tenant);
 	json_decref(r->input);
+	json_decref(r->output);
 	redactor_free(r->redactor);
 	for (size_t i = 0; i < r->nsecrets; i++)
 		free(r->secrets[i]);
 	free(r->secrets);
+	r->steps = NULL;
+	r->down = NULL;
+	r->ndown = NULL;
+	r->ready = NULL;
+	r->ctx = r->tenant = r->input = r->output = NULL;
+	r->redactor = NULL;
+	r->secrets = NULL;
+	r->nsecrets = 0;
+}
+
+void run_free(struct run *r)
+{
+	if (!r)
+		return;
+	run_release_state(r);
 	free(r->tenant_id);
 	free(r->batch);
 	free(r->rate_key);
-	json_decref(r->output);
 	free(r->dir);
 	free(r->parent_run);
 	free(r->retry_of);
@@ -233,7 +251,7 @@ enum run_status run_status(const struct run *r)
 
 size_t run_nsteps(const struct run *r)
 {
-	return r->p->nsteps;
+	return r->steps ? r->p->nsteps : 0;
 }
 
 const struct step_state *run_step(const struct run *r, size_t i)

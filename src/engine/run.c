@@ -17,6 +17,7 @@
 #include "pipeline/pipeline.h"
 #include "proc.h"
 #include "store/store.h"
+#include "tenant/tenant.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -143,7 +144,9 @@ int run_prepare(struct run *r, const struct run_spec *spec,
 		run_make_id(r->id, sizeof(r->id));
 	r->rng = (uint64_t)time_mono_ms() * 2654435761u + (uint64_t)getpid();
 	r->status = RUN_QUEUED;
-	r->tenant_id = xstrdup(spec->tenant_id);
+	r->tenant_obj = spec->tenant_obj;
+	r->tenant_id = xstrdup(spec->tenant_obj ? spec->tenant_obj->id
+						: spec->tenant_id);
 	r->tenant = spec->tenant ? json_incref(spec->tenant) : NULL;
 	r->batch = xstrdup(spec->batch);
 	r->rate_key = xstrdup(spec->rate_key);
@@ -185,9 +188,6 @@ int run_prepare(struct run *r, const struct run_spec *spec,
 		s->idx = i;
 		s->out_fd = s->log_fd = -1;
 		s->st.exit_code = -1;
-		s->log_path = xasprintf("%s/%s.log", r->dir, p->steps[i].name);
-		s->out_path = xasprintf("%s/%s.output.json", r->dir,
-					p->steps[i].name);
 	}
 	rc = run_select(r, spec, err);
 	if (rc < 0)
@@ -213,8 +213,27 @@ static int64_t earliest(int64_t a, int64_t b)
 	return !a ? b : !b ? a : a < b ? a : b;
 }
 
+/* A tenant given as tenant_obj: its context and secrets now. */
+static void load_tenant(struct run *r)
+{
+	const char **secrets;
+	size_t n;
+
+	if (!r->tenant_obj || r->tenant)
+		return;
+	r->tenant = tenant_context(r->tenant_obj);
+	json_object_set(r->ctx, "tenant", r->tenant);
+	secrets = tenant_secrets(r->tenant_obj, &n);
+	r->secrets = xcalloc(n + 1, sizeof(*r->secrets));
+	for (size_t i = 0; i < n; i++)
+		r->secrets[i] = xstrdup(secrets[i]);
+	r->nsecrets = n;
+	free(secrets);
+}
+
 static void build_redactor(struct run *r)
 {
+	load_tenant(r);
 	if (!r->nsecrets)
 		return;
 	r->redactor = redactor_new();

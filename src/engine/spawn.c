@@ -311,6 +311,11 @@ void step_spawn(struct step_rt *s)
 	struct proc proc;
 	char **argv = NULL;
 
+	if (!s->log_path) {
+		/* Made when first needed: a big queue holds no paths. */
+		s->log_path = xasprintf("%s/%s.log", r->dir, def->name);
+		s->out_path = xasprintf("%s/%s.output.json", r->dir, def->name);
+	}
 	s->st.attempt++;
 	s->exited = s->timed_out = s->stopping = false;
 	s->wstatus = 0;

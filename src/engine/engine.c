@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/timeutil.h"
 
 #define PIPE_LINGER_MS 2000
@@ -30,6 +31,8 @@ struct engine *engine_new(struct store *s, const struct engine_config *cfg,
 	struct engine *e = xcalloc(1, sizeof(*e));
 	struct epoll_event ev = {.events = EPOLLIN};
 	sigset_t mask;
+	char *tmp;
+	int rc;
 
 	e->sigfd = e->epfd = e->wakefd = -1;
 	e->store = s;
@@ -64,6 +67,15 @@ struct engine *engine_new(struct store *s, const struct engine_config *cfg,
 					    .data.ptr = &e->wakew}) < 0) {
 		error_set(err, -errno, "cannot set up the event loop: %s",
 			  strerror(errno));
+		engine_free(e);
+		return NULL;
+	}
+	tmp = xasprintf("%s/tmp", e->cfg.state_dir);
+	rc = fs_mkdirs(tmp);
+	free(tmp);
+	if (rc < 0) {
+		error_set(err, rc, "cannot create %s/tmp: %s", e->cfg.state_dir,
+			  strerror(-rc));
 		engine_free(e);
 		return NULL;
 	}
@@ -155,6 +167,16 @@ void engine_unwatch(struct engine *e, struct step_rt *s)
 		}
 }
 
+int step_log_open(struct step_rt *s)
+{
+	int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+	int fd = open(s->log_path, flags, 0644);
+
+	if (fd < 0 && errno == ENOENT && fs_mkdirs(s->run->dir) == 0)
+		fd = open(s->log_path, flags, 0644);
+	return fd;
+}
+
 int step_log_append(void *arg, const char *data, size_t n)
 {
 	static const char note[] =
@@ -165,9 +187,7 @@ int step_log_append(void *arg, const char *data, size_t n)
 	if (s->log_capped)
 		return 0;
 	if (s->log_fd < 0)
-		s->log_fd = open(s->log_path,
-				 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-				 0644);
+		s->log_fd = step_log_open(s);
 	if (s->log_fd < 0)
 		return 0;
 	if (s->log_bytes + (int64_t)n > max) {

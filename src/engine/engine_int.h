@@ -169,6 +169,9 @@ void engine_emit(struct engine *e, const struct run *r, enum event_type t,
 int engine_watch(struct engine *e, struct step_rt *s);
 void engine_unwatch(struct engine *e, struct step_rt *s);
 int step_log_append(void *arg, const char *data, size_t n);
+/* Opens the step's log for appending, making the run's directory if
+ * it is not there yet; -1 on failure. */
+int step_log_open(struct step_rt *s);
 /* run.c */
 int run_prepare(struct run *r, const struct run_spec *spec,
 		struct error *err);

@@ -13,6 +13,7 @@
 #include "proc.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 
@@ -279,6 +280,7 @@ static int write_input(struct step_rt *s, struct error *err)
 							: json_null());
 	}
 	path = xasprintf("%s/%s.input.json", r->dir, def->name);
+	fs_mkdirs(r->dir);
 	if (json_dump_file(in, path, JSON_COMPACT) < 0)
 		rc = error_set(err, -EIO, "cannot write %s", path);
 	free(path);
@@ -294,8 +296,7 @@ static void log_attempt_header(struct step_rt *s)
 
 	if (s->st.attempt < 2)
 		return;
-	s->log_fd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			 0644);
+	s->log_fd = step_log_open(s);
 	n = snprintf(line, sizeof(line), "\n--- baton: attempt %d of %d ---\n",
 		     s->st.attempt, def->retry.max_attempts);
 	if (s->log_fd >= 0 && write(s->log_fd, line, (size_t)n) == n)
@@ -314,7 +315,10 @@ void step_spawn(struct step_rt *s)
 	if (!s->log_path) {
 		/* Made when first needed: a big queue holds no paths. */
 		s->log_path = xasprintf("%s/%s.log", r->dir, def->name);
-		s->out_path = xasprintf("%s/%s.output.json", r->dir, def->name);
+		/* Outputs pass through one shared directory (made once by
+		 * engine_new) and are deleted once read into the store. */
+		s->out_path = xasprintf("%s/tmp/%s.%s.output.json",
+					r->e->cfg.state_dir, r->id, def->name);
 	}
 	s->st.attempt++;
 	s->exited = s->timed_out = s->stopping = false;

@@ -28,7 +28,7 @@ static int finish(struct store *s, struct run *r, const struct exec_opts *o)
 		report_print_summary(&rep, stdout);
 		printf("Run: %s (%s)\n", rep.run.id,
 		       run_status_name(rep.run.status));
-		if (rep.failed || rep.skipped)
+		if (rep.run.status != RUN_SUCCEEDED)
 			printf("See failures: baton status %s; logs: baton "
 			       "logs %s STEP\n",
 			       rep.run.id, rep.run.id);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -235,6 +236,43 @@ static void drain(struct engine *e, struct step_rt *s)
 	}
 }
 
+/* True if baton has a child that is not a running step: a process that
+ * left its step's group (setsid) and was reparented to us, the child
+ * subreaper.  Reading /proc/self/task/TID/children is cheap; the /proc
+ * scan that kills such processes then runs only when there are some. */
+static bool has_stray_children(struct engine *e)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", getpid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	for (char *p = buf; *p;) {
+		char *end;
+		long pid = strtol(p, &end, 10);
+		bool known = false;
+
+		if (end == p)
+			break;
+		for (size_t i = 0; i < e->nlive && !known; i++)
+			known = e->live[i]->pid == pid && !e->live[i]->exited;
+		if (!known)
+			return true;
+		p = end;
+		while (*p == ' ')
+			p++;
+	}
+	return false;
+}
+
 /* An attempt ends when its process has exited and its pipe is closed. */
 static void maybe_done(struct engine *e, struct step_rt *s)
 {
@@ -250,6 +288,8 @@ static void maybe_done(struct engine *e, struct step_rt *s)
 		return;
 	}
 	engine_unwatch(e, s);
+	if (has_stray_children(e))
+		s->run->orphans = true;
 	run_attempt_done(s);
 }
 

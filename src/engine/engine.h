@@ -180,8 +180,9 @@ const struct step_state *run_step(const struct run *r, size_t i);
 int64_t run_elapsed_ms(const struct run *r);
 /* The CLI exit code for a finished run (0, 2, 3, 130, 4). */
 int run_exit_code(const struct run *r);
-/* The run's output: the single final step's output, or an object of
- * final steps' outputs by name; NULL if none (and after the run ended
+/* The run's output: the output of its final steps (those nothing
+ * depends on, handlers aside): the one that wrote an output, or an
+ * object of them by name when several did; NULL if none (and after the run ended
  * with release_finished).  Borrowed. */
 json_t *run_output(const struct run *r);
 

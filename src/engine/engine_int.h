@@ -101,6 +101,7 @@ struct run {
 	bool handlers_done;	/* on_success/on_failure/on_exit queued */
 	bool finished;
 	bool killed_any;	/* something had to be killed */
+	bool orphans;		/* a step left processes outside its group */
 	int exit_code;
 	uint64_t rng;
 };

@@ -20,26 +20,27 @@ static void run_release_state(struct run *r);
 static json_t *collect_output(struct run *r)
 {
 	json_t *all = json_object(), *one = NULL;
-	size_t nfinal = 0;
+	size_t nout = 0;
 
 	for (size_t i = 0; i < r->p->nsteps; i++) {
 		struct step_rt *s = &r->steps[i];
 		bool final = true;
 
-		if (!s->st.included)
+		/* Handlers clean up and report; they are not the result. */
+		if (!s->st.included || r->p->steps[i].handler)
 			continue;
 		for (size_t k = 0; k < r->ndown[i]; k++)
 			if (r->steps[r->down[i][k]].st.included)
 				final = false;
 		if (!final)
 			continue;
-		nfinal++;
 		if (s->st.output) {
+			nout++;
 			one = s->st.output;
 			json_object_set(all, r->p->steps[i].name, s->st.output);
 		}
 	}
-	if (nfinal == 1 && one) {
+	if (nout == 1) {
 		json_decref(all);
 		return json_incref(one);
 	}
@@ -159,7 +160,7 @@ void run_finish(struct run *r)
 			run_cancel(r->e->runs[i]);
 	/* Processes that escaped their group (setsid, double fork) still
 	 * carry the run's id in their environment. */
-	if (r->killed_any || r->e->orphans_seen)
+	if (r->killed_any || r->e->orphans_seen || r->orphans)
 		proc_kill_tagged(r->parent_run ? "BATON_RUN_ID"
 					       : "BATON_ROOT_RUN",
 				 r->id);

@@ -403,6 +403,10 @@ static char *classify(struct step_rt *s, long status, const json_t *body)
 	json_t *err = json_object_get(body, "error");
 	json_t *code = json_object_get(err, "code");
 	const char *msg = json_string_value(json_object_get(err, "message"));
+
+	/* LinkedIn and others put the message at the top level. */
+	if (!msg)
+		msg = json_string_value(json_object_get(body, "message"));
 	const char *tenant = s->run->tenant_id;
 
 	s->http_permanent = !(status == 429 || status >= 500);

@@ -636,9 +636,8 @@ static char *log_last_line(const char *path)
 	if (start == end || !strncmp(start, "--- baton:", 10) ||
 	    !strncmp(start, "[baton:", 7))
 		return NULL;
-	if (end - start > 200)
-		start = end - 200;
-	return xstrdup(start);
+	/* The start of a line says what it is about. */
+	return xstrndup(start, end - start > 200 ? 200 : (size_t)(end - start));
 }
 
 static char *failure_text(struct step_rt *s, int *code)

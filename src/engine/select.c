@@ -46,6 +46,13 @@ static void history_close(struct history *h)
 	free(h->loaded);
 }
 
+/* A step its when: skipped counts as done, like a success. */
+static bool skipped_by_condition(const struct step_rec *sr)
+{
+	return sr->status == STEP_SKIPPED && sr->error &&
+	       !strncmp(sr->error, "condition not met", 17);
+}
+
 /* The newest successful record of step name, or NULL.  Borrowed. */
 static const struct step_rec *history_find(struct history *h,
 					   struct store *st, const char *name)
@@ -61,7 +68,8 @@ static const struct step_rec *history_find(struct history *h,
 			const struct step_rec *sr = &h->steps[i][k];
 
 			if (!strcmp(sr->name, name) &&
-			    sr->status == STEP_SUCCEEDED)
+			    (sr->status == STEP_SUCCEEDED ||
+			     skipped_by_condition(sr)))
 				return sr;
 		}
 	}

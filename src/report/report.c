@@ -44,6 +44,10 @@ static void tally(struct report *r)
 			break;
 		case STEP_SKIPPED:
 			r->skipped++;
+			/* A when: that did not hold is not a shortfall. */
+			if (s->error &&
+			    !strncmp(s->error, "condition not met", 17))
+				r->not_needed++;
 			break;
 		case STEP_CANCELLED:
 			r->cancelled++;
@@ -54,9 +58,10 @@ static void tally(struct report *r)
 		if (!s->reused)
 			add_metrics(r->metrics, s->metrics_json);
 	}
-	r->success_rate = r->nsteps ? 100.0 * (double)r->completed /
-					      (double)r->nsteps
-				    : 0;
+	r->success_rate = r->nsteps > r->not_needed
+				  ? 100.0 * (double)r->completed /
+					    (double)(r->nsteps - r->not_needed)
+				  : 100.0;
 	rows = json_object_get(r->metrics, "rows_processed");
 	r->total_rows = rows ? (int64_t)json_number_value(rows) : 0;
 	if (r->run.finished_at && r->run.started_at)

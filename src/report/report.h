@@ -25,7 +25,9 @@ struct report {
 	size_t skipped;
 	size_t cancelled;
 	size_t reused;
-	double success_rate;	/* percent of steps that succeeded */
+	size_t not_needed;	/* skipped because their when: was false */
+	double success_rate;	/* percent of steps that succeeded, not
+				 * counting those a when: skipped */
 	int64_t total_rows;	/* sum of metrics.rows_processed */
 	double duration_s;
 	json_t *metrics;	/* every numeric metric, summed */

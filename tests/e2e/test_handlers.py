@@ -175,3 +175,52 @@ params:
     assert body["errors"] == [{"step": "a", "error": "exited with code 1"}]
     assert body["text"].startswith("❌ baton: n failed")
     srv.shutdown()
+
+
+def test_handlers_are_not_the_output_and_condition_skips_are_not_failures(project):
+    p = project({"o": """
+on_exit: [stop]
+steps:
+  - name: maybe
+    run: "true"
+    when: {value: "x", equals: y}
+  - name: last
+    run: |
+      echo '{"url": "http://x/y", "metrics": {"rows_processed": 5}}' > "$BATON_OUTPUT"
+  - name: stop
+    run: "true"
+"""})
+    r = run_baton(p, "run", "o", check=0)
+    assert "See failures" not in r.stdout
+    assert "Success Rate:       100.0%" in r.stdout
+    out = run_baton(p, "status", "last", "--output", check=0).stdout
+    # maybe (skipped, no output) and last are final steps; the handler is not.
+    assert json.loads(out) == {"url": "http://x/y", "metrics": {"rows_processed": 5}}
+    r = run_baton(p, "run", "o", "--from", "last", check=0)
+
+
+def test_setsid_escapee_is_killed_when_the_run_ends(project):
+    import os
+    import time
+    p = project({"esc": """
+steps:
+  - name: a
+    run: |
+      setsid sleep 301 </dev/null >/dev/null 2>&1 &
+      echo $! > esc.pid
+      sleep 0.3
+"""})
+    run_baton(p, "run", "esc", check=0)
+    pid = int((p / "esc.pid").read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{pid}/stat") as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("setsid'd process survived its run")

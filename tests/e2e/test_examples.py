@@ -19,6 +19,9 @@ from conftest import ROOT, run_baton
 
 EXAMPLES = ROOT / "examples"
 PLATFORMS = ["microsoft", "google", "linkedin", "facebook"]
+# social_ads' own steps besides the four platforms: the mock APIs' start
+# and its on_exit handler that stops them.
+MOCK_STEPS = ["mocks", "stop_mocks"]
 GENERATED = shutil.ignore_patterns(".baton", "data", "data_cache",
                                    "database", "output", "__pycache__")
 
@@ -93,8 +96,8 @@ def test_social_ads_validates():
 def test_social_ads_loads_the_warehouse_and_reruns_without_duplicates(social):
     first = run_baton(social, "run", "social_ads", check=0)
     s = summary(first.stdout)
-    assert s["Total Steps"] == "4"
-    assert s["Completed"] == "4"
+    assert s["Total Steps"] == "6"
+    assert s["Completed"] == "6"
     assert s["Failed"] == "0"
     rows = total_rows(first.stdout)
     assert rows > 0
@@ -104,7 +107,7 @@ def test_social_ads_loads_the_warehouse_and_reruns_without_duplicates(social):
     content = warehouse_content(social)
 
     again = run_baton(social, "run", "social_ads", check=0)
-    assert summary(again.stdout)["Completed"] == "4"
+    assert summary(again.stdout)["Completed"] == "6"
     assert total_rows(again.stdout) == rows
     assert warehouse_rows(social) == rows
     assert warehouse_content(social) == content
@@ -130,8 +133,11 @@ def test_social_ads_passes_the_date_down(social):
 def test_platform_pipeline_runs_alone(social, platform):
     proc = run_baton(social, "run", f"{platform}_ads", check=0)
     s = summary(proc.stdout)
-    assert s["Total Steps"] == "3"
-    assert s["Completed"] == "3"
+    # connect, extract (skipped: no tenant), extract_demo, disconnect,
+    # transform, load
+    assert s["Total Steps"] == "6"
+    assert s["Completed"] == "5"
+    assert s["Skipped"] == "1"
     rows = total_rows(proc.stdout)
     assert rows > 0
     assert warehouse_rows(social, platform) == rows
@@ -148,12 +154,12 @@ def test_social_ads_reports(social):
               "--format", "json", check=0)
     report = json.loads((social / "r.json").read_text())
     rows = warehouse_rows(social)
-    assert report["summary"]["total_steps"] == 4
-    assert report["summary"]["completed"] == 4
+    assert report["summary"]["total_steps"] == 6
+    assert report["summary"]["completed"] == 6
     assert report["summary"]["total_rows_processed"] == rows
     assert report["summary"]["metrics"]["tables_processed"] == 4
     by_step = {s["name"]: s for s in report["steps"]}
-    assert sorted(by_step) == sorted(PLATFORMS)
+    assert sorted(by_step) == sorted(PLATFORMS + MOCK_STEPS)
     for platform in PLATFORMS:
         assert by_step[platform]["status"] == "succeeded"
         assert (by_step[platform]["rows_processed"] ==
@@ -163,7 +169,8 @@ def test_social_ads_reports(social):
               "--format", "csv", check=0)
     with open(social / "r.csv", newline="") as f:
         lines = list(csv.DictReader(f))
-    assert sorted(line["step_name"] for line in lines) == sorted(PLATFORMS)
+    assert (sorted(line["step_name"] for line in lines) ==
+            sorted(PLATFORMS + MOCK_STEPS))
     assert sum(int(line["rows_processed"]) for line in lines) == rows
 
 
@@ -175,44 +182,70 @@ def test_social_ads_step_and_from(social):
                     check=0)
     assert total_rows(one.stdout) == warehouse_rows(social, "linkedin")
 
-    # google_ads' last run was the orchestrator's child run: --from load
-    # reuses its extract and transform outputs.
-    again = run_baton(social, "run", "google_ads", "--from", "load", check=0)
-    assert summary(again.stdout)["Completed"] == "3"
-    assert "(2 reused)" in again.stdout
-    assert "step extract started" not in again.stdout
+    # google_ads' last run was the orchestrator's child run: --step load
+    # reuses its transform output.
+    again = run_baton(social, "run", "google_ads", "--step", "load", check=0)
+    assert summary(again.stdout)["Failed"] == "0"
+    assert "reused)" in again.stdout
+    assert "step extract_demo started" not in again.stdout
     assert total_rows(again.stdout) == warehouse_rows(social, "google")
+    assert warehouse_rows(social) == rows
+
+    # --from google reuses the mocks step's output from the first run: a
+    # URL of a mock that is gone, so google's and facebook's connect
+    # steps each start a fresh one.
+    later = run_baton(social, "run", "social_ads", "--from", "google",
+                      check=0)
+    assert "step microsoft started" not in later.stdout
+    assert "step facebook succeeded" in later.stdout
     assert warehouse_rows(social) == rows
 
 
 def test_extract_retries_a_transient_failure(social):
+    """The mock throttles the first request (SOCIAL_ADS_FLAKY): Microsoft's
+    extract.py exits 75 for its CallRateExceeded, Google's http: step gets
+    a 429 RESOURCE_EXHAUSTED; both are retried and succeed."""
     proc = run_baton(social, "run", "microsoft_ads",
                      "--report", social / "r.json",
                      env={"SOCIAL_ADS_FLAKY": "microsoft"}, check=0)
-    assert re.search(r"exited with code 75(: [^\n]*)?; retrying", proc.stdout)
+    assert re.search(r"exited with code 75(: [^\n]*)?CallRateExceeded"
+                     r"[^\n]*; retrying", proc.stdout)
     steps = {s["name"]: s for s in
              json.loads((social / "r.json").read_text())["steps"]}
-    assert steps["extract"]["attempts"] == 2
+    assert steps["extract_demo"]["attempts"] == 2
     assert steps["load"]["status"] == "succeeded"
+
+    proc = run_baton(social, "run", "google_ads",
+                     "--report", social / "r.json",
+                     env={"SOCIAL_ADS_FLAKY": "google"}, check=0)
+    assert re.search(r"HTTP 429: [^\n]*Resource has been exhausted[^\n]*; "
+                     r"retrying", proc.stdout)
+    steps = {s["name"]: s for s in
+             json.loads((social / "r.json").read_text())["steps"]}
+    assert steps["extract_demo"]["attempts"] == 2
 
 
 def test_base_url_switches_extract_to_an_api(social):
-    """MICROSOFT_ADS_BASE_URL set: extract GETs the report over HTTP, and
-    a 503 is retried like any transient API error."""
-    report = {"Rows": [
-        {"CampaignId": "7", "TimePeriod": "2026-01-22", "Impressions": "100",
-         "Clicks": "5", "Spend": "1.50"},
-        {"CampaignId": "8", "TimePeriod": "2026-01-22", "Impressions": "900",
-         "Clicks": "9", "Spend": "4.25"}]}
-    paths = []
+    """LINKEDIN_API_URL set: extract GETs adAnalytics from that server
+    instead of a mock, and a 503 is retried like any transient error."""
+    response = {"paging": {"start": 0, "count": 2}, "elements": [
+        {"pivotValues": ["urn:li:sponsoredCampaign:7"],
+         "dateRange": {"start": {"year": 2026, "month": 1, "day": 22},
+                       "end": {"year": 2026, "month": 1, "day": 22}},
+         "impressions": 100, "clicks": 5, "costInLocalCurrency": "1.50"},
+        {"pivotValues": ["urn:li:sponsoredCampaign:8"],
+         "dateRange": {"start": {"year": 2026, "month": 1, "day": 22},
+                       "end": {"year": 2026, "month": 1, "day": 22}},
+         "impressions": 900, "clicks": 9, "costInLocalCurrency": "4.25"}]}
+    hits = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
-            paths.append(self.path)
-            if len(paths) == 1:
+            hits.append((self.path, dict(self.headers)))
+            if len(hits) == 1:
                 self.send_error(503)
                 return
-            body = json.dumps(report).encode()
+            body = json.dumps(response).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -226,18 +259,28 @@ def test_base_url_switches_extract_to_an_api(social):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/v13"
-        proc = run_baton(social, "run", "microsoft_ads",
-                         env={"MICROSOFT_ADS_BASE_URL": url}, check=0)
+        url = f"http://127.0.0.1:{server.server_address[1]}/li"
+        proc = run_baton(social, "run", "linkedin_ads",
+                         env={"LINKEDIN_API_URL": url}, check=0)
     finally:
         server.shutdown()
         server.server_close()
-    assert paths == ["/v13/reports/campaign-performance?date=2026-01-22"] * 2
-    assert re.search(r"exited with code 75(: [^\n]*)?; retrying", proc.stdout)
+    assert len(hits) == 2
+    path, headers = hits[1]
+    assert path.startswith("/li/rest/adAnalytics?q=analytics&pivot=CAMPAIGN")
+    assert ("dateRange=(start:(year:2026,month:1,day:22),"
+            "end:(year:2026,month:1,day:22))") in path
+    assert "accounts=List(urn%3Ali%3AsponsoredAccount%3A" in path
+    assert headers["Authorization"].startswith("Bearer ")
+    assert headers["X-Restli-Protocol-Version"] == "2.0.0"
+    assert "LinkedIn-Version" in headers
+    assert re.search(r"HTTP 503[^\n]*; retrying", proc.stdout)
+    assert "started mocks.py" not in run_baton(
+        social, "logs", "last", "connect").stdout
     assert total_rows(proc.stdout) == 2
     assert warehouse_content(social) == [
-        ("microsoft", "7", "2026-01-22", 100, 5, 1.5),
-        ("microsoft", "8", "2026-01-22", 900, 9, 4.25)]
+        ("linkedin", "7", "2026-01-22", 100, 5, 1.5),
+        ("linkedin", "8", "2026-01-22", 900, 9, 4.25)]
 
 
 def test_bad_date_fails_without_retrying(social):

@@ -1,8 +1,9 @@
 """Small helpers shared by the social-ads step scripts (stdlib only).
 
-Each platform keeps its own extract and transform scripts, as in the
+Each platform keeps its own extract and transform steps, as in the
 Social Ads Orchestrator: there is no shared base class, only these
-plumbing helpers for talking to baton and writing files safely.
+plumbing helpers for talking to baton, calling an API and writing files
+safely.
 
 baton gives every step:
   BATON_OUTPUT        a file to write this step's JSON output to
@@ -10,6 +11,7 @@ baton gives every step:
   BATON_PARAM_<name>  each pipeline param (e.g. BATON_PARAM_date)
   BATON_PROJECT_DIR   the project root (also the working directory)
   BATON_ATTEMPT       1 on the first try, 2 on the first retry, ...
+  BATON_TENANT_ID     the tenant (users.yaml) the run is for, if any
 """
 import datetime
 import json
@@ -90,32 +92,94 @@ def read_json(path):
         return json.load(f)
 
 
-def fetch_json(url, timeout=60):
-    """GETs url and returns its JSON body.  Network trouble, 429 and 5xx
-    exit with EX_TEMPFAIL (so baton retries); other errors exit 1."""
-    print(f"GET {url}")
-    req = urllib.request.Request(url, headers={"Accept": "application/json"})
+def tenant():
+    """The tenant this run is for ($BATON_TENANT_ID), or None."""
+    return os.environ.get("BATON_TENANT_ID") or None
+
+
+def day_path(kind, platform, date):
+    """data/KIND/PLATFORM/DATE.json, or data/KIND/PLATFORM/TENANT/DATE.json
+    in a tenant's run, so that tenants never overwrite each other."""
+    parts = [kind, platform] + ([tenant()] if tenant() else [])
+    return data_path(*parts, f"{date}.json")
+
+
+def read_extract():
+    """The output of whichever extract step ran: `extract` (run for a
+    tenant, with its credentials) or `extract_demo` (no tenant: the
+    example's demo account).  The other one was skipped by its `when:`."""
+    path = os.environ.get("BATON_INPUT")
+    if not path:
+        fail("no $BATON_INPUT: run this script through baton "
+             "(it needs the output of step 'extract')")
+    with open(path, encoding="utf-8") as f:
+        inputs = json.load(f)
+    for step in ("extract", "extract_demo"):
+        if inputs.get(step) is not None:
+            return inputs[step]
+    fail("$BATON_INPUT has no output from 'extract' or 'extract_demo'")
+
+
+class ApiError(Exception):
+    def __init__(self, status, message, transient):
+        super().__init__(message)
+        self.status = status
+        self.transient = transient
+
+
+def request(method, url, body=None, headers=None, timeout=60, raw=False):
+    """One HTTP request; returns the JSON response (bytes when raw).
+
+    Raises ApiError: transient for network errors, 429 and 5xx (the
+    caller exits EX_TEMPFAIL so that baton retries), permanent otherwise.
+    The message is the API's own when the error body has one."""
+    data = None
+    headers = dict(headers or {})
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers.setdefault("Content-Type", "application/json")
+    headers.setdefault("Accept", "application/json")
+    req = urllib.request.Request(url, data=data, headers=headers,
+                                 method=method)
+    print(f"> {method} {url.split('?')[0]}")
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return json.load(resp)
+            content = resp.read()
+            print(f"< HTTP {resp.status} ({len(content)} bytes)")
+            return content if raw else json.loads(content)
     except urllib.error.HTTPError as e:
-        code = EX_TEMPFAIL if e.code == 429 or e.code >= 500 else 1
-        fail(f"{url}: HTTP {e.code} {e.reason}", code)
+        text = e.read().decode("utf-8", "replace")
+        print(f"< HTTP {e.code}: {text[:300]}")
+        raise ApiError(e.code, f"HTTP {e.code}: {api_message(text)}",
+                       e.code == 429 or e.code >= 500) from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
-        fail(f"{url}: {e}", EX_TEMPFAIL)
+        raise ApiError(0, f"{url.split('?')[0]}: {e}", True) from None
     except ValueError as e:
-        fail(f"{url}: the response is not JSON: {e}")
+        raise ApiError(0, f"the response is not JSON: {e}", False) from None
 
 
-def simulate_transient_failure(platform):
-    """For trying out retries: when SOCIAL_ADS_FLAKY lists this platform
-    (e.g. SOCIAL_ADS_FLAKY=microsoft,google), the first attempt fails
-    the way a throttled API call would, and the retry succeeds."""
-    flaky = os.environ.get("SOCIAL_ADS_FLAKY", "")
-    attempt = int(os.environ.get("BATON_ATTEMPT", "1"))
-    if platform in [p.strip() for p in flaky.split(",")] and attempt == 1:
-        fail(f"{platform}: simulated HTTP 429 Too Many Requests "
-             f"(SOCIAL_ADS_FLAKY)", EX_TEMPFAIL)
+def api_message(text):
+    """The message inside an API error body, in the shapes Graph, Google,
+    LinkedIn and Microsoft use; else the text itself.  Kept short: baton
+    shows the last line a failed step printed, up to 200 bytes."""
+    msg = _api_message(text)
+    return msg if len(msg) <= 140 else msg[:137] + "..."
+
+
+def _api_message(text):
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return text.strip()[:200] or "(empty body)"
+    if isinstance(doc, dict):
+        err = doc.get("error")
+        if isinstance(err, dict) and err.get("message"):
+            return err["message"]
+        for e in doc.get("Errors") or doc.get("OperationErrors") or []:
+            return f"{e.get('ErrorCode')} ({e.get('Code')}): {e.get('Message')}"
+        if doc.get("message"):
+            return doc["message"]
+    return text.strip()[:200]
 
 
 def fail(message, code=1):

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Facebook Ads transform: insights rows -> the shared schema.
 
-Reads the extract step's output from $BATON_INPUT, flattens the insights
-of every ad account into {platform, campaign_id, date, impressions,
-clicks, spend} rows and writes data/normalized/facebook/DATE.json.
+Reads the Graph API insights response (the output of the extract or
+extract_demo http step: {"data": [...], "paging": ...}) from
+$BATON_INPUT, keeps it as data/raw/facebook/DATE.json, maps each row to
+{platform, campaign_id, date, impressions, clicks, spend} and writes
+data/normalized/facebook/DATE.json (under a TENANT/ folder in a
+tenant's run).
 """
 import os
 import sys
@@ -32,20 +35,22 @@ def normalize(row):
 
 
 def main():
-    extract = adslib.read_input("extract")
-    raw = adslib.read_json(extract["path"])
+    date = adslib.run_date()
+    response = adslib.read_extract()
+    raw = adslib.day_path("raw", PLATFORM, date)
+    adslib.write_json_atomic(raw, response)
     try:
-        rows = [normalize(r) for page in raw["accounts"].values()
-                for r in page["data"]]
-    except (KeyError, ValueError) as e:
-        adslib.fail(f"{extract['path']}: bad insights row: {e}")
-    path = adslib.data_path("normalized", PLATFORM, f"{extract['date']}.json")
-    adslib.write_json_atomic(path, {"platform": PLATFORM,
-                                    "date": extract["date"], "rows": rows})
-    print(f"{PLATFORM} {extract['date']}: normalized {len(rows)} rows "
+        rows = [normalize(r) for r in response["data"]]
+    except (KeyError, TypeError, ValueError) as e:
+        adslib.fail(f"{adslib.rel(raw)}: bad result: {e}")
+    path = adslib.day_path("normalized", PLATFORM, date)
+    adslib.write_json_atomic(path, {"platform": PLATFORM, "date": date,
+                                    "rows": rows})
+    print(f"{PLATFORM} {date}: normalized {len(rows)} rows "
           f"-> {adslib.rel(path)}")
-    adslib.write_output({"platform": PLATFORM, "date": extract["date"],
-                         "path": adslib.rel(path), "rows": len(rows)})
+    adslib.write_output({"platform": PLATFORM, "date": date,
+                         "raw": adslib.rel(raw), "path": adslib.rel(path),
+                         "rows": len(rows)})
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Google Ads transform: searchStream results -> the shared schema.
 
-Reads the extract step's output from $BATON_INPUT, flattens the result
-batches into {platform, campaign_id, date, impressions, clicks, spend}
-rows and writes data/normalized/google/DATE.json.  Cost arrives in
+Reads the searchStream response (the output of the extract or
+extract_demo http step: a list of result batches) from $BATON_INPUT,
+keeps it as data/raw/google/DATE.json, flattens the batches into
+{platform, campaign_id, date, impressions, clicks, spend} rows and
+writes data/normalized/google/DATE.json (under a TENANT/ folder in a
+tenant's run).  Cost arrives in
 micros (millionths of the account currency).
 """
 import os
@@ -32,20 +35,23 @@ def normalize(result):
 
 
 def main():
-    extract = adslib.read_input("extract")
-    raw = adslib.read_json(extract["path"])
+    date = adslib.run_date()
+    response = adslib.read_extract()
+    raw = adslib.day_path("raw", PLATFORM, date)
+    adslib.write_json_atomic(raw, response)
     try:
-        rows = [normalize(r) for batch in raw["batches"]
+        rows = [normalize(r) for batch in response
                 for r in batch.get("results", [])]
-    except (KeyError, ValueError) as e:
-        adslib.fail(f"{extract['path']}: bad result: {e}")
-    path = adslib.data_path("normalized", PLATFORM, f"{extract['date']}.json")
-    adslib.write_json_atomic(path, {"platform": PLATFORM,
-                                    "date": extract["date"], "rows": rows})
-    print(f"{PLATFORM} {extract['date']}: normalized {len(rows)} rows "
+    except (KeyError, TypeError, AttributeError, ValueError) as e:
+        adslib.fail(f"{adslib.rel(raw)}: bad result: {e}")
+    path = adslib.day_path("normalized", PLATFORM, date)
+    adslib.write_json_atomic(path, {"platform": PLATFORM, "date": date,
+                                    "rows": rows})
+    print(f"{PLATFORM} {date}: normalized {len(rows)} rows "
           f"-> {adslib.rel(path)}")
-    adslib.write_output({"platform": PLATFORM, "date": extract["date"],
-                         "path": adslib.rel(path), "rows": len(rows)})
+    adslib.write_output({"platform": PLATFORM, "date": date,
+                         "raw": adslib.rel(raw), "path": adslib.rel(path),
+                         "rows": len(rows)})
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """LinkedIn Ads transform: adAnalytics elements -> the shared schema.
 
-Reads the extract step's output from $BATON_INPUT, maps each element to
-{platform, campaign_id, date, impressions, clicks, spend} and writes
-data/normalized/linkedin/DATE.json.  The campaign id is the number at
+Reads the adAnalytics response (the output of the extract or
+extract_demo http step) from $BATON_INPUT, keeps it as
+data/raw/linkedin/DATE.json, maps each element to {platform,
+campaign_id, date, impressions, clicks, spend} and writes
+data/normalized/linkedin/DATE.json (under a TENANT/ folder in a
+tenant's run).  The campaign id is the number at
 the end of the sponsoredCampaign URN; the date comes from dateRange.
 """
 import datetime
@@ -38,19 +41,22 @@ def normalize(element):
 
 
 def main():
-    extract = adslib.read_input("extract")
-    response = adslib.read_json(extract["path"])
+    date = adslib.run_date()
+    response = adslib.read_extract()
+    raw = adslib.day_path("raw", PLATFORM, date)
+    adslib.write_json_atomic(raw, response)
     try:
         rows = [normalize(e) for e in response["elements"]]
-    except (KeyError, IndexError, ValueError) as e:
-        adslib.fail(f"{extract['path']}: bad element: {e}")
-    path = adslib.data_path("normalized", PLATFORM, f"{extract['date']}.json")
-    adslib.write_json_atomic(path, {"platform": PLATFORM,
-                                    "date": extract["date"], "rows": rows})
-    print(f"{PLATFORM} {extract['date']}: normalized {len(rows)} rows "
+    except (KeyError, IndexError, TypeError, ValueError) as e:
+        adslib.fail(f"{adslib.rel(raw)}: bad element: {e}")
+    path = adslib.day_path("normalized", PLATFORM, date)
+    adslib.write_json_atomic(path, {"platform": PLATFORM, "date": date,
+                                    "rows": rows})
+    print(f"{PLATFORM} {date}: normalized {len(rows)} rows "
           f"-> {adslib.rel(path)}")
-    adslib.write_output({"platform": PLATFORM, "date": extract["date"],
-                         "path": adslib.rel(path), "rows": len(rows)})
+    adslib.write_output({"platform": PLATFORM, "date": date,
+                         "raw": adslib.rel(raw), "path": adslib.rel(path),
+                         "rows": len(rows)})
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Microsoft Ads transform: the raw report -> the shared schema.
 
-Reads the extract step's output from $BATON_INPUT, maps each report row
-to {platform, campaign_id, date, impressions, clicks, spend} and writes
-data/normalized/microsoft/DATE.json.  Bing reports carry every value as
+Reads the path of the downloaded report (the output of the extract or
+extract_demo step) from $BATON_INPUT, maps each report row to
+{platform, campaign_id, date, impressions, clicks, spend} and writes
+data/normalized/microsoft/DATE.json (under a TENANT/ folder in a
+tenant's run).  Bing reports carry every value as
 a string, so this is mostly type conversion and checks.
 """
 import os
@@ -31,19 +33,20 @@ def normalize(row):
 
 
 def main():
-    extract = adslib.read_input("extract")
+    extract = adslib.read_extract()
     report = adslib.read_json(extract["path"])
     try:
         rows = [normalize(r) for r in report["Rows"]]
     except (KeyError, ValueError) as e:
         adslib.fail(f"{extract['path']}: bad report row: {e}")
-    path = adslib.data_path("normalized", PLATFORM, f"{extract['date']}.json")
+    path = adslib.day_path("normalized", PLATFORM, extract["date"])
     adslib.write_json_atomic(path, {"platform": PLATFORM,
                                     "date": extract["date"], "rows": rows})
     print(f"{PLATFORM} {extract['date']}: normalized {len(rows)} rows "
           f"-> {adslib.rel(path)}")
     adslib.write_output({"platform": PLATFORM, "date": extract["date"],
-                         "path": adslib.rel(path), "rows": len(rows)})
+                         "raw": extract["path"], "path": adslib.rel(path),
+                         "rows": len(rows)})
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@
 
 #define PIPE_LINGER_MS 2000
 
+extern char **environ;
+
 
 struct engine *engine_new(struct store *s, const struct engine_config *cfg,
 			  struct error *err)
@@ -80,6 +82,17 @@ struct engine *engine_new(struct store *s, const struct engine_config *cfg,
 		engine_free(e);
 		return NULL;
 	}
+	e->env = json_object();
+	for (char **p = environ; *p; p++) {
+		const char *eq = strchr(*p, '=');
+		char *name;
+
+		if (!eq)
+			continue;
+		name = xstrndup(*p, (size_t)(eq - *p));
+		json_object_set_new(e->env, name, json_string(eq + 1));
+		free(name);
+	}
 	e->buckets = xcalloc(cfg->nlimits + 1, sizeof(*e->buckets));
 	for (size_t i = 0; i < cfg->nlimits; i++) {
 		e->buckets[i].limit = &cfg->limits[i];
@@ -103,6 +116,7 @@ void engine_free(struct engine *e)
 	free(e->live);
 	pathcache_release(&e->paths);
 	free(e->buckets);
+	json_decref(e->env);
 	if (e->sigfd >= 0)
 		close(e->sigfd);
 	if (e->wakefd >= 0)

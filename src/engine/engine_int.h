@@ -158,6 +158,7 @@ struct engine {
 	bool shutdown;
 	bool shutdown_cancel;
 	size_t nfinished;	/* runs finished so far */
+	json_t *env;		/* {{ env.X }}: baton's environment, shared */
 	bool cancelling;
 	int nsignals;
 	bool orphans_seen;

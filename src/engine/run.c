@@ -157,9 +157,9 @@ int run_prepare(struct run *r, const struct run_spec *spec,
 	r->max_parallel = spec->max_parallel ? spec->max_parallel
 			  : p->max_parallel ? p->max_parallel
 					    : e->cfg.default_parallel;
-	r->ctx = json_pack("{s:o, s:{s:s}, s:{s:s, s:s}, s:{}}", "params",
+	r->ctx = json_pack("{s:o, s:{s:s}, s:{s:s, s:s}, s:{}, s:O}", "params",
 			   params, "run", "id", r->id, "pipeline", "id", p->id,
-			   "name", p->name, "steps");
+			   "name", p->name, "steps", "env", e->env);
 	if (r->tenant)
 		json_object_set(r->ctx, "tenant", r->tenant);
 	if (spec->input) {

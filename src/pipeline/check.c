@@ -122,11 +122,12 @@ static int on_ref(void *arg, const char *path, size_t off)
 	} else if (!strcmp(root, "steps") && *rest) {
 		check_step_ref(c, rest);
 	} else if (!strcmp(root, "tenant") || !strcmp(root, "run") ||
+		   !strcmp(root, "env") ||
 		   !strcmp(root, "pipeline") || !strcmp(root, "input")) {
 		/* Known at run time; tenant fields depend on the tenant. */
 	} else {
 		ref_error(c, "unknown reference '{{ %s }}' (use params., "
-			  "steps., tenant., input., run. or pipeline.)%s", path, "");
+			  "steps., tenant., input., env., run. or pipeline.)%s", path, "");
 	}
 	return 0;
 }

@@ -263,3 +263,17 @@ steps:
     assert r.returncode == 3
     db = state_db(p)
     assert db.execute("select attempt from steps").fetchone()[0] == 2
+
+
+def test_env_templates_for_api_keys(project, api):
+    p = project({"h": f"""
+steps:
+  - name: agent
+    http:
+      url: "{api.url}/agent"
+      headers: {{x-functions-key: "{{{{ env.AGENT_KEY }}}}"}}
+"""})
+    run_baton(p, "run", "h", env={"AGENT_KEY": "k-123-secret"}, check=0)
+    assert api.hits[0]["headers"]["x-functions-key"] == "k-123-secret"
+    log = run_baton(p, "logs", "last", "agent").stdout
+    assert "k-123-secret" not in log

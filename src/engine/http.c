@@ -25,6 +25,7 @@ struct http_req {
 	CURL *easy;
 	struct curl_slist *headers;
 	struct buf body;	/* the response, capped */
+	struct buf log;		/* request and response summary */
 	char *sent;		/* the request body */
 	int64_t retry_after;	/* from the Retry-After header, ms */
 	int64_t started;
@@ -289,12 +290,21 @@ static int build_headers(struct step_rt *s, struct error *err)
 	return 0;
 }
 
-/* Writes a line to the step's log (through the redactor: a URL may
- * carry a token in its query). */
+/* Notes a line for the step's log.  The log is written (through the
+ * redactor: a URL may carry a token) only when the request fails: a
+ * log file per successful request would cost more than the request,
+ * and a success's response is its output anyway. */
 static void log_line(struct step_rt *s, const char *text)
 {
-	redact_stream_feed(&s->rs, text, strlen(text));
-	redact_stream_feed(&s->rs, "\n", 1);
+	buf_addstr(&s->http->log, text);
+	buf_addch(&s->http->log, '\n');
+}
+
+static void write_log(struct step_rt *s)
+{
+	redact_stream_feed(&s->rs, s->http->log.data ? s->http->log.data : "",
+			   s->http->log.len);
+	redact_stream_flush(&s->rs);
 }
 
 static int configure(struct step_rt *s, struct error *err)
@@ -343,6 +353,7 @@ static void req_free(struct http_req *q)
 		curl_easy_cleanup(q->easy);
 	curl_slist_free_all(q->headers);
 	buf_release(&q->body);
+	buf_release(&q->log);
 	free(q->sent);
 	free(q);
 }
@@ -363,6 +374,7 @@ void http_start(struct step_rt *s)
 	}
 	s->http = xcalloc(1, sizeof(*s->http));
 	buf_init(&s->http->body, (size_t)h->max_bytes);
+	buf_init(&s->http->log, 2 * LOG_BODY_MAX);
 	s->http->easy = curl_easy_init();
 	s->http->started = time_mono_ms();
 	if (!s->http->easy || configure(s, &err) < 0) {
@@ -467,11 +479,9 @@ static void log_response(struct step_rt *s, long status, const char *text,
 
 	log_line(s, line);
 	free(line);
-	redact_stream_feed(&s->rs, text, len < LOG_BODY_MAX ? len
-							 : LOG_BODY_MAX);
+	buf_add(&s->http->log, text, len < LOG_BODY_MAX ? len : LOG_BODY_MAX);
 	if (len)
-		redact_stream_feed(&s->rs, "\n", 1);
-	redact_stream_flush(&s->rs);
+		buf_addch(&s->http->log, '\n');
 }
 
 static void finish(struct step_rt *s, CURLcode rc)
@@ -512,6 +522,8 @@ static void finish(struct step_rt *s, CURLcode rc)
 	}
 	json_decref(body);
 	free(clean);
+	if (why)
+		write_log(s);
 	s->spawn_error = why;	/* NULL: success */
 	s->exited = true;
 }

@@ -11,13 +11,13 @@
 extern const struct cmd_entry cmd_run, cmd_validate, cmd_status,
 	cmd_history, cmd_retry, cmd_logs, cmd_list, cmd_graph, cmd_init,
 	cmd_prune, cmd_tenants, cmd_batch, cmd_report, cmd_job, cmd_inbox,
-	cmd_serve, cmd_schedule;
+	cmd_serve, cmd_schedule, cmd_scheduler;
 
 static const struct cmd_entry *const commands[] = {
 	&cmd_run, &cmd_validate, &cmd_list, &cmd_status, &cmd_history,
 	&cmd_logs, &cmd_retry, &cmd_graph, &cmd_init, &cmd_prune,
 	&cmd_tenants, &cmd_batch, &cmd_report, &cmd_job, &cmd_inbox,
-	&cmd_serve, &cmd_schedule,
+	&cmd_serve, &cmd_schedule, &cmd_scheduler,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -162,6 +162,8 @@ export const api = {
   output: (id) => request('GET', `/api/v1/runs/${enc(id)}/output`),
   batch: (id) => request('GET', `/api/v1/batches/${enc(id)}`),
   tenants: () => request('GET', '/api/v1/tenants'),
+  schedules: () => request('GET', '/api/v1/schedules'),
+  jobs: () => request('GET', '/api/v1/jobs'),
 };
 
 // Reads a piece of a step's log from OFFSET.  Resolves to

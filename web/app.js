@@ -6,6 +6,7 @@
 //   #/runs/ID              one run, live
 //   #/batches/ID           one batch: per-tenant summary
 //   #/tenants              tenants (never their credentials)
+//   #/schedules            schedules and their next fire times
 
 import { askToken, getToken, setToken } from './api.js';
 import { clear, errorBox } from './ui.js';
@@ -15,6 +16,7 @@ import * as runs from './pages/runs.js';
 import * as run from './pages/run.js';
 import * as batch from './pages/batch.js';
 import * as tenants from './pages/tenants.js';
+import * as schedules from './pages/schedules.js';
 
 const routes = [
   { re: /^\/pipelines\/?$/, page: pipelines, nav: 'pipelines', title: 'Pipelines' },
@@ -23,6 +25,7 @@ const routes = [
   { re: /^\/runs\/([^/]+)$/, page: run, nav: 'runs', title: 'Run' },
   { re: /^\/batches\/([^/]+)$/, page: batch, nav: 'runs', title: 'Batch' },
   { re: /^\/tenants\/?$/, page: tenants, nav: 'tenants', title: 'Tenants' },
+  { re: /^\/schedules\/?$/, page: schedules, nav: 'schedules', title: 'Schedules' },
 ];
 
 let cleanup = null;

@@ -10,24 +10,32 @@
 #include "config/diag.h"
 #include "engine/engine.h"
 #include "pipeline/project.h"
+#include "scheduler/scheduler.h"
 #include "server/server.h"
 #include "store/store.h"
 #include "tenant/tenant.h"
 #include "util/error.h"
+#include "util/str.h"
 
 extern const struct cmd_entry cmd_serve;
 
 struct serve_opts {
 	const char *listen;
 	const char *port_file;
+	const char *jobs;	/* --jobs FILE */
+	int64_t max_runs;	/* --max-runs N, 0 = no limit */
+	bool no_scheduler;	/* --no-scheduler */
 };
 
 static int parse(int argc, char **argv, struct serve_opts *o)
 {
-	enum { O_PORT_FILE = 256 };
+	enum { O_PORT_FILE = 256, O_JOBS, O_MAX_RUNS, O_NO_SCHED };
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, 'l'},
 		{"port-file", required_argument, NULL, O_PORT_FILE},
+		{"jobs", required_argument, NULL, O_JOBS},
+		{"max-runs", required_argument, NULL, O_MAX_RUNS},
+		{"no-scheduler", no_argument, NULL, O_NO_SCHED},
 		{0},
 	};
 	int c;
@@ -38,7 +46,18 @@ static int parse(int argc, char **argv, struct serve_opts *o)
 			o->listen = optarg;
 		else if (c == O_PORT_FILE)
 			o->port_file = optarg;
-		else {
+		else if (c == O_JOBS)
+			o->jobs = optarg;
+		else if (c == O_NO_SCHED)
+			o->no_scheduler = true;
+		else if (c == O_MAX_RUNS &&
+			 (str_to_i64(optarg, &o->max_runs) < 0 ||
+			  o->max_runs < 0 || o->max_runs > 100000)) {
+			cli_error(&cmd_serve, "--max-runs must be a number "
+				  "from 0 (no limit) to 100000, not '%s'",
+				  optarg);
+			return -1;
+		} else if (c != O_MAX_RUNS) {
 			cli_error(&cmd_serve, "bad option; see baton serve "
 				  "--help");
 			return -1;
@@ -101,12 +120,27 @@ static int exec_serve(struct cli *cli, int argc, char **argv)
 	scfg.tenants_required = cli->tenants || getenv("BATON_TENANTS");
 	scfg.store_location = cli_store_location(cli, proj);
 	scfg.port_file = o.port_file;
+	scfg.jobs_file = o.jobs ? o.jobs
+			 : getenv("BATON_JOBS") && *getenv("BATON_JOBS")
+				 ? getenv("BATON_JOBS")
+				 : NULL;
+	scfg.scheduler = !o.no_scheduler;
+	scfg.max_runs = (int)o.max_runs;
+	if (scheduler_fake_now(&scfg.clock_offset_ms, &err) < 0) {
+		fprintf(stderr, "baton serve: %s\n", err.msg);
+		code = EXIT_CONFIG;
+		goto out;
+	}
 	cli_engine_config(cli, proj, &ecfg);
+	ecfg.max_runs = (int)o.max_runs;
 	srv = server_new(&scfg, proj, ten, &err);
 	proj = NULL;	/* the server owns them now, even on failure */
 	ten = NULL;
 	if (!srv) {
-		fprintf(stderr, "baton serve: %s", err.msg);
+		size_t len = strlen(err.msg);
+
+		fprintf(stderr, "baton serve: %s%s", err.msg,
+			len && err.msg[len - 1] == '\n' ? "" : "\n");
 		code = EXIT_CONFIG;
 		goto out;
 	}
@@ -149,11 +183,11 @@ out:
 
 const struct cmd_entry cmd_serve = {
 	.name = "serve",
-	.usage = "serve [--listen HOST:PORT]",
+	.usage = "serve [--listen HOST:PORT] [--max-runs N] [--jobs FILE]",
 	.summary = "Serve the REST API, live events and the web UI.",
 	.help = "Runs pipelines started over HTTP (docs/api.md) and serves "
-		"the web UI.\nPipeline, tenant and token files are reloaded "
-		"when they change.\nSIGTERM or SIGINT cancels running runs, "
+		"the web UI.\nPipeline, tenant, jobs and token files are "
+		"reloaded when they change.\nSIGTERM or SIGINT cancels running runs, "
 		"records them and exits.\n\n"
 		"Without tokens (baton.yaml `tokens:` or BATON_TOKENS) only "
 		"clients on\nthis machine are served, and only a loopback "
@@ -162,6 +196,20 @@ const struct cmd_entry cmd_serve = {
 		"127.0.0.1:8080;\n"
 		"                          port 0 picks a free one)\n"
 		"      --port-file FILE    write the port listened on to "
-		"FILE\n",
+		"FILE\n"
+		"      --jobs FILE         the batch jobs file (default: "
+		"BATON_JOBS, else the\n"
+		"                          project's batch_config.json, else "
+		"jobs.yaml)\n"
+		"      --max-runs N        runs at once (default 0: no limit);"
+		" scheduled runs\n"
+		"                          beyond it wait, highest priority "
+		"first\n"
+		"      --no-scheduler      do not fire schedules (another "
+		"process does:\n"
+		"                          baton scheduler)\n"
+		"\nThe scheduler fires every pipeline and batch job "
+		"`schedule:`\n(docs/schedules.md); only one scheduler fires "
+		"per store, others stand by.\n",
 	.exec = exec_serve,
 };

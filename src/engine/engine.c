@@ -564,6 +564,12 @@ int engine_call(struct engine *e, int (*fn)(struct engine *e, void *arg),
 
 	pthread_cond_init(&req.cond, NULL);
 	pthread_mutex_lock(&e->lock);
+	if (e->loop_done) {
+		/* No loop will run it: waiting would never end. */
+		pthread_mutex_unlock(&e->lock);
+		pthread_cond_destroy(&req.cond);
+		return -ECANCELED;
+	}
 	req.next = e->calls;
 	e->calls = &req;
 	pthread_mutex_unlock(&e->lock);
@@ -706,12 +712,33 @@ static void start_and_pump(struct engine *e)
  * other processes writing the store wait at most this long. */
 #define COMMIT_WINDOW_MS 25
 
+/* The loop has ended: fails the calls still waiting and those to
+ * come, so that no other thread waits for it forever. */
+static void end_calls(struct engine *e)
+{
+	struct engine_call_req *list;
+
+	pthread_mutex_lock(&e->lock);
+	e->loop_done = true;
+	list = e->calls;
+	e->calls = NULL;
+	for (; list; list = list->next) {
+		list->rc = -ECANCELED;
+		list->done = true;
+		pthread_cond_signal(&list->cond);
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
 int engine_wait(struct engine *e)
 {
 	struct epoll_event evs[64];
 	int64_t tx_start = 0, now;
 	int n = 0, timeout;
 
+	pthread_mutex_lock(&e->lock);
+	e->loop_done = false;
+	pthread_mutex_unlock(&e->lock);
 	for (;;) {
 		if (!tx_start) {
 			store_begin(e->store);
@@ -737,14 +764,18 @@ int engine_wait(struct engine *e)
 		}
 		n = epoll_wait(e->epfd, evs, 64, timeout);
 		if (n < 0 && errno != EINTR) {
+			int rc = -errno;
+
 			if (tx_start)
 				store_commit(e->store);
-			return -errno;
+			end_calls(e);
+			return rc;
 		}
 		if (n < 0)
 			n = 0;
 	}
 	store_commit(e->store);
 	tick(e);
+	end_calls(e);
 	return 0;
 }

@@ -148,7 +148,9 @@ int engine_add_run(struct engine *e, const struct run_spec *spec,
 /* Runs fn(e, arg) on the engine's thread, from any other thread, and
  * waits until it has run; returns fn's result.  This is how a server
  * starts, stops and retries runs while the loop goes on.  fn may call
- * engine_add_run(), engine_find_run(), run_cancel_by_id()... */
+ * engine_add_run(), engine_find_run(), run_cancel_by_id()...  Once
+ * engine_wait() has returned, returns -ECANCELED without running fn
+ * (and so does a call still waiting when it returns). */
 int engine_call(struct engine *e, int (*fn)(struct engine *e, void *arg),
 		void *arg);
 /* Asks engine_wait() to return once every run has ended; with

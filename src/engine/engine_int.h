@@ -157,6 +157,7 @@ struct engine {
 	struct engine_call_req *calls;
 	bool shutdown;
 	bool shutdown_cancel;
+	bool loop_done;		/* engine_wait() returned: calls fail */
 	size_t nfinished;	/* runs finished so far */
 	json_t *env;		/* {{ env.X }}: baton's environment, shared */
 	bool cancelling;

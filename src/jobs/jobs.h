@@ -31,6 +31,7 @@
 
 struct diags;
 struct error;
+struct fire_policy;
 struct project;
 struct tenant;
 struct tenants;
@@ -92,6 +93,9 @@ struct job {
 	bool preference_based;	/* also set by type: preference */
 	char *feature_type;
 	json_t *default_preferences;	/* or NULL */
+	struct fire_policy *policy;	/* catch_up, catch_up_max, overlap
+					 * and priority for the scheduler
+					 * (sched/fire.h); never NULL */
 	int line, col;		/* where the job starts */
 	int template_line, template_col;
 };

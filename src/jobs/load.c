@@ -7,6 +7,7 @@
 #include "config/yaml.h"
 #include "jobs.h"
 #include "jobs_int.h"
+#include "sched/fire.h"
 #include "util/alloc.h"
 #include "util/str.h"
 
@@ -16,7 +17,8 @@ static const char *const job_keys[] = {
 	"id", "name", "description", "type", "priority", "category",
 	"categories", "template_id", "schedule", "filters", "limit",
 	"retry_limit", "distribute_results", "distribution", "purpose_id",
-	"preference_based", "feature_type", "default_preferences", NULL,
+	"preference_based", "feature_type", "default_preferences",
+	"catch_up", "catch_up_max", "overlap", NULL,
 };
 static const char *const type_names[] = {"individual", "object",
 					 "combined", "preference", NULL};
@@ -410,6 +412,10 @@ static void load_job(const struct loader *base, const struct ynode *job,
 	kind_ok = load_kind(&l, job, j) == 0;
 	load_json_fields(&l, job, j);
 	load_distribution(&l, job, j);
+	/* priority is the job's own key, read above. */
+	j->policy = xcalloc(1, sizeof(*j->policy));
+	fire_policy_load(job, l.file, false, l.d, j->policy);
+	j->policy->priority = (enum priority)j->priority;
 	if (j->preference_based && !j->feature_type)
 		diags_at(l.d, l.file, job, "%s is preference-based: add "
 			 "'feature_type' (the feature its tenants' "
@@ -547,6 +553,7 @@ static void job_release(struct job *j)
 	free(j->purpose_id);
 	free(j->feature_type);
 	json_decref(j->default_preferences);
+	free(j->policy);
 }
 
 void jobs_free(struct jobs *js)

@@ -10,6 +10,7 @@
 
 #include "config/diag.h"
 #include "config/yaml.h"
+#include "sched/fire.h"
 #include "sched/sched.h"
 #include "template.h"
 #include "util/alloc.h"
@@ -21,7 +22,8 @@
 static const char *const pipeline_keys[] = {
 	"name", "description", "params", "env", "timeout", "max_parallel",
 	"continue_on_failure", "defaults", "steps", "schedule", "on_success",
-	"on_failure", "on_exit", "notify", NULL,
+	"on_failure", "on_exit", "notify", "catch_up", "catch_up_max",
+	"overlap", "priority", NULL,
 };
 static const char *const step_keys[] = {
 	"name", "description", "run", "script", "pipeline", "params",
@@ -533,6 +535,14 @@ static void load_top(struct loader *l, const struct ynode *root)
 	    schedule_parse_node(ymap_get(root, "schedule"), l->file, l->d,
 				&p->schedule) < 0)
 		fail(l);
+	/* Read even without a schedule, so that a typo is reported. */
+	p->policy = xcalloc(1, sizeof(*p->policy));
+	if (fire_policy_load(root, l->file, true, l->d, p->policy) < 0)
+		fail(l);
+	if (!p->schedule) {
+		free(p->policy);
+		p->policy = NULL;
+	}
 }
 
 static char *file_stem(const char *file)
@@ -640,6 +650,7 @@ void pipeline_free(struct pipeline *p)
 	}
 	free(p->steps);
 	schedule_free(p->schedule);
+	free(p->policy);
 	kv_free(p->params, p->nparams);
 	kv_free(p->env, p->nenv);
 	free(p->order);

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 struct diags;
+struct fire_policy;
 struct schedule;
 struct ynode;
 
@@ -140,6 +141,9 @@ struct pipeline {
 	int max_parallel;	/* 0 = use the engine's default */
 	bool continue_on_failure;
 	struct schedule *schedule;	/* schedule: (sched.h), or NULL */
+	struct fire_policy *policy;	/* catch_up, catch_up_max, overlap,
+					 * priority (sched/fire.h); NULL when
+					 * there is no schedule */
 	struct handlers on_success;
 	struct handlers on_failure;
 	struct handlers on_exit;

@@ -1,4 +1,4 @@
-/* reload.c - loading the project, tenants and tokens as one
+/* reload.c - loading the project, tenants, jobs and tokens as one
  * generation, and noticing when their files change. */
 #include "server_int.h"
 
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config/diag.h"
+#include "jobs/jobs.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/project.h"
 #include "tenant/tenant.h"
@@ -61,8 +62,8 @@ static json_t *broken_json(const struct project *p)
 	return o;
 }
 
-struct gen *gen_wrap(struct project *p, struct tenants *t, struct diags *d,
-		     char **why)
+struct gen *gen_wrap(struct project *p, struct tenants *t, struct jobs *js,
+		     struct diags *d, char **why)
 {
 	struct gen *g = xcalloc(1, sizeof(*g));
 	struct diags own;
@@ -70,6 +71,7 @@ struct gen *gen_wrap(struct project *p, struct tenants *t, struct diags *d,
 	diags_init(&own);
 	g->p = p;
 	g->t = t;
+	g->js = js;
 	if (auth_load(p->root, &g->auth, d ? d : &own) < 0) {
 		*why = diags_text(d ? d : &own);
 		g->auth = NULL;
@@ -88,6 +90,7 @@ void gen_free(struct gen *g)
 		return;
 	project_free(g->p);
 	tenants_free(g->t);
+	jobs_free(g->js);
 	auth_free(g->auth);
 	json_decref(g->broken);
 	free(g);
@@ -101,10 +104,51 @@ static char *tenants_file(const struct server_config *cfg,
 	return xasprintf("%s/users.yaml", p->root);
 }
 
+/* The jobs file: cfg's, else the project's batch_config.json, else its
+ * jobs.yaml; NULL when none exists (and none was named).  Caller
+ * frees. */
+static char *jobs_path(const struct server_config *cfg,
+		       const struct project *p)
+{
+	static const char *const names[] = {"batch_config.json", "jobs.yaml"};
+
+	if (cfg->jobs_file)
+		return xstrdup(cfg->jobs_file);
+	for (size_t i = 0; i < 2; i++) {
+		char *f = xasprintf("%s/%s", p->root, names[i]);
+
+		if (access(f, F_OK) == 0)
+			return f;
+		free(f);
+	}
+	return NULL;
+}
+
+int gen_load_jobs(const struct server_config *cfg, const struct project *p,
+		  struct jobs **out, char **why)
+{
+	char *file = jobs_path(cfg, p);
+	struct diags d;
+	int rc = 0;
+
+	*out = NULL;
+	if (!file)
+		return 0;
+	diags_init(&d);
+	if (jobs_load(file, out, &d) < 0) {
+		*why = diags_text(&d);
+		rc = -1;
+	}
+	diags_release(&d);
+	free(file);
+	return rc;
+}
+
 struct gen *gen_load(const struct server_config *cfg, char **why)
 {
 	struct project *p = NULL;
 	struct tenants *t = NULL;
+	struct jobs *js = NULL;
 	struct gen *g = NULL;
 	struct diags d;
 	char *file = NULL;
@@ -125,9 +169,14 @@ struct gen *gen_load(const struct server_config *cfg, char **why)
 			goto out;
 		}
 	}
+	if (gen_load_jobs(cfg, p, &js, why) < 0) {
+		tenants_free(t);
+		project_free(p);
+		goto out;
+	}
 	diags_release(&d);
 	diags_init(&d);
-	g = gen_wrap(p, t, &d, why);
+	g = gen_wrap(p, t, js, &d, why);
 out:
 	diags_release(&d);
 	free(file);
@@ -169,6 +218,18 @@ uint64_t gen_files_sig(const struct server_config *cfg)
 	h = mix_file(h, path);
 	h = mix_file(h, users);
 	h = mix_file(h, dir);
+	if (cfg->jobs_file) {
+		h = mix_file(h, cfg->jobs_file);
+	} else {
+		char *json = xasprintf("%s/batch_config.json",
+				       cfg->project_dir);
+		char *yaml = xasprintf("%s/jobs.yaml", cfg->project_dir);
+
+		h = mix_file(h, json);
+		h = mix_file(h, yaml);
+		free(json);
+		free(yaml);
+	}
 	dp = opendir(dir);
 	while (dp && (de = readdir(dp))) {
 		char *f;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pipeline/status.h"
+#include "scheduler/scheduler.h"
 #include "store/store.h"
 #include "tenant/tenant.h"
 #include "util/alloc.h"
@@ -31,6 +32,26 @@ static void hist_text(struct buf *b, const char *name, const char *help,
 		 (unsigned long long)cum);
 	buf_addf(b, "%s_sum %.6f\n%s_count %llu\n", name, h->sum, name,
 		 (unsigned long long)h->n);
+}
+
+_Static_assert(SCHEDULER_LAG_NB == HIST_NB,
+	       "the scheduler's lag histogram has the server's shape");
+
+/* How late scheduled fires started: first run start - due time, for
+ * fires on time (not caught up after downtime). */
+static void sched_lag_text(struct buf *b, struct server *s)
+{
+	struct scheduler_lag lag = {0};
+	struct hist h = {.bounds = scheduler_lag_bounds};
+
+	if (s->sched)
+		scheduler_lag(s->sched, &lag);
+	memcpy(h.counts, lag.counts, sizeof(h.counts));
+	h.sum = lag.sum;
+	h.n = lag.n;
+	hist_text(b, "baton_scheduler_lag_seconds",
+		  "How long after its due time a scheduled fire's first run "
+		  "started.", &h);
 }
 
 static enum MHD_Result metrics(struct req *rq)
@@ -69,6 +90,7 @@ static enum MHD_Result metrics(struct req *rq)
 	hist_text(&b, "baton_step_duration_seconds",
 		  "How long steps took, all attempts.", &s->m.step_h);
 	pthread_mutex_unlock(&s->m.lock);
+	sched_lag_text(&b, s);
 	buf_addf(&b, "# HELP baton_queue_depth Runs waiting to start.\n"
 		     "# TYPE baton_queue_depth gauge\nbaton_queue_depth %zu\n",
 		 nq);

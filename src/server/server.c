@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/project.h"
+#include "scheduler/scheduler.h"
 #include "server/web_assets.h"
 #include "store/store.h"
 #include "tenant/tenant.h"
@@ -27,6 +28,7 @@
 
 static const struct route *const route_groups[] = {
 	routes_misc, routes_pipelines, routes_runs, routes_batches,
+	routes_schedules,
 };
 
 /* ---- replies ---- */
@@ -203,6 +205,13 @@ static void gen_put_locked(struct server *s, struct gen *g)
 	gen_free(g);
 }
 
+void server_gen_ref(struct server *s, struct gen *g)
+{
+	pthread_mutex_lock(&s->gen_lock);
+	g->refs++;
+	pthread_mutex_unlock(&s->gen_lock);
+}
+
 void server_gen_put(struct server *s, struct gen *g)
 {
 	if (!g)
@@ -269,9 +278,15 @@ void server_maybe_reload(struct server *s)
 		gen_put_locked(s, old);
 	}
 	pthread_mutex_unlock(&s->gen_lock);
+	if (g && s->sched) {
+		/* Tenants may have moved to other preferred times. */
+		struct scheduler_world w = {g->p, g->t, g->js, g};
+
+		scheduler_set_world(s->sched, &w);
+	}
 	if (g)
-		fprintf(stderr, "baton serve: reloaded the project%s\n",
-			g->t ? " and tenants" : "");
+		fprintf(stderr, "baton serve: reloaded the project%s%s\n",
+			g->t ? " and tenants" : "", g->js ? " and jobs" : "");
 	else
 		fprintf(stderr, "baton serve: the change was not loaded, "
 				"the last good version stays in use:\n%s",
@@ -363,6 +378,7 @@ static void on_event(void *arg, const struct run *r, const struct event *ev)
 		pthread_mutex_unlock(&s->m.lock);
 	}
 	batches_on_event(s, r, ev);
+	scheduler_on_event(s->sched, r, ev);
 	if (ev->type == EV_RUN_END)
 		server_gen_put_pipeline(s, p);
 }
@@ -704,6 +720,7 @@ struct server *server_new(const struct server_config *cfg,
 			  struct error *err)
 {
 	struct server *s = xcalloc(1, sizeof(*s));
+	struct jobs *js = NULL;
 	char *why = NULL;
 
 	s->cfg.listen = xstrdup(cfg->listen ? cfg->listen : "127.0.0.1:8080");
@@ -712,6 +729,10 @@ struct server *server_new(const struct server_config *cfg,
 	s->cfg.tenants_required = cfg->tenants_required;
 	s->cfg.store_location = xstrdup(cfg->store_location);
 	s->cfg.port_file = xstrdup(cfg->port_file);
+	s->cfg.jobs_file = xstrdup(cfg->jobs_file);
+	s->cfg.scheduler = cfg->scheduler;
+	s->cfg.max_runs = cfg->max_runs;
+	s->cfg.clock_offset_ms = cfg->clock_offset_ms;
 	pthread_mutex_init(&s->gen_lock, NULL);
 	pthread_mutex_init(&s->m.lock, NULL);
 	pthread_mutex_init(&s->tick_lock, NULL);
@@ -720,7 +741,15 @@ struct server *server_new(const struct server_config *cfg,
 	s->m.run_h.bounds = run_bounds;
 	s->m.step_h.bounds = step_bounds;
 	s->files_sig = gen_files_sig(&s->cfg);
-	s->gen = gen_wrap(p, t, NULL, &why);
+	if (gen_load_jobs(&s->cfg, p, &js, &why) < 0) {
+		error_set(err, -EINVAL, "%s", why);
+		free(why);
+		project_free(p);
+		tenants_free(t);
+		server_free(s);
+		return NULL;
+	}
+	s->gen = gen_wrap(p, t, js, NULL, &why);
 	if (!s->gen) {
 		error_set(err, -EINVAL, "%s", why);
 		free(why);
@@ -799,6 +828,49 @@ static int bound_port(int fd)
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
+/* The scheduler's hold on a generation, and a reference for each run
+ * it adds: on_event() drops that one when the run ends, as it does for
+ * runs started over the API. */
+static void sched_hold(void *arg, void *owner)
+{
+	server_gen_ref(arg, owner);
+}
+
+static void sched_drop(void *arg, void *owner)
+{
+	server_gen_put(arg, owner);
+}
+
+static void sched_run_added(void *arg, void *owner, const struct run *r)
+{
+	(void)r;
+	server_gen_ref(arg, owner);
+}
+
+static int start_scheduler(struct server *s, struct error *err)
+{
+	struct scheduler_config c = {
+		.store_location = s->cfg.store_location,
+		.max_runs = s->cfg.max_runs,
+		.clock_offset_ms = s->cfg.clock_offset_ms,
+		.hold = sched_hold,
+		.drop = sched_drop,
+		.run_added = sched_run_added,
+		.arg = s,
+	};
+	struct scheduler_world w;
+	struct gen *g;
+
+	s->sched = scheduler_new(&c, err);
+	if (!s->sched)
+		return -EIO;
+	g = server_gen(s);
+	w = (struct scheduler_world){g->p, g->t, g->js, g};
+	scheduler_set_world(s->sched, &w);
+	server_gen_put(s, g);
+	return scheduler_start(s->sched, s->engine, s->estore, err);
+}
+
 int server_start(struct server *s, struct engine *e,
 		 struct store *engine_store, struct error *err)
 {
@@ -848,6 +920,10 @@ int server_start(struct server *s, struct engine *e,
 			  s->cfg.listen);
 		return -EIO;
 	}
+	/* Before the port is told: the API lists the schedules from the
+	 * first request on. */
+	if (s->cfg.scheduler && start_scheduler(s, err) < 0)
+		return -EIO;
 	if (s->cfg.port_file) {
 		FILE *f = fopen(s->cfg.port_file, "w");
 
@@ -876,6 +952,9 @@ void server_stop(struct server *s)
 		pthread_join(s->ticker, NULL);
 		s->ticker_started = false;
 	}
+	/* After the engine: runs still waiting for a slot are recorded as
+	 * cancelled, with the engine's store. */
+	scheduler_stop(s->sched);
 	if (s->hub)
 		hub_close(s->hub);
 	if (s->mhd) {
@@ -892,6 +971,9 @@ void server_free(struct server *s)
 		return;
 	server_stop(s);
 	batches_free(s);
+	/* Before the generations: it drops its hold on them. */
+	scheduler_free(s->sched);
+	s->sched = NULL;
 	hub_free(s->hub);
 	while (s->gens) {
 		struct gen *g = s->gens;
@@ -905,6 +987,7 @@ void server_free(struct server *s)
 	free((char *)s->cfg.tenants_file);
 	free((char *)s->cfg.store_location);
 	free((char *)s->cfg.port_file);
+	free((char *)s->cfg.jobs_file);
 	pthread_key_delete(s->store_key);
 	pthread_mutex_destroy(&s->gen_lock);
 	pthread_mutex_destroy(&s->m.lock);

@@ -16,6 +16,8 @@
 struct auth;
 struct diags;
 struct hub;
+struct jobs;
+struct scheduler;
 struct pipeline;
 struct store;
 struct tenant;
@@ -30,6 +32,7 @@ struct gen {
 	int refs;			/* guarded by server.gen_lock */
 	struct project *p;
 	struct tenants *t;		/* NULL when there is no tenants file */
+	struct jobs *js;		/* NULL when there is no jobs file */
 	struct auth *auth;
 	json_t *broken;			/* {pipeline id: [messages]} */
 	struct gen *next;		/* server.gens list */
@@ -75,6 +78,7 @@ struct server {
 	bool stopping;
 	pthread_key_t store_key;
 	struct api_batch *batches;	/* engine thread only */
+	struct scheduler *sched;	/* NULL without cfg.scheduler */
 };
 
 /* One HTTP request being answered. */
@@ -100,7 +104,7 @@ struct route {
 
 /* Route groups, one file each. */
 extern const struct route routes_pipelines[], routes_runs[],
-	routes_batches[], routes_misc[];
+	routes_batches[], routes_misc[], routes_schedules[];
 
 /* server.c: replies.  Every reply_* queues a response and returns
  * MHD's result.  reply_json takes ownership of j. */
@@ -129,13 +133,20 @@ json_t *jtime(int64_t ms);
 
 /* server.c: generations. */
 struct gen *server_gen(struct server *s);	/* referenced */
+/* One more reference on g, which the caller holds already. */
+void server_gen_ref(struct server *s, struct gen *g);
 void server_gen_put(struct server *s, struct gen *g);
 /* Finds the generation holding pipeline p and drops one reference. */
 void server_gen_put_pipeline(struct server *s, const struct pipeline *p);
 /* reload.c: loads a generation; NULL with *why set (caller frees). */
 struct gen *gen_load(const struct server_config *cfg, char **why);
-struct gen *gen_wrap(struct project *p, struct tenants *t,
+struct gen *gen_wrap(struct project *p, struct tenants *t, struct jobs *js,
 		     struct diags *d, char **why);
+/* Loads the jobs file cfg names, or the project's default one, into
+ * *out (NULL when there is none).  Returns 0, or -1 with *why set
+ * (caller frees). */
+int gen_load_jobs(const struct server_config *cfg, const struct project *p,
+		  struct jobs **out, char **why);
 void gen_free(struct gen *g);
 /* A signature of every file a generation reads (mtimes, sizes). */
 uint64_t gen_files_sig(const struct server_config *cfg);

@@ -128,6 +128,35 @@ int store_flags_list(struct store *s, const char *pipeline,
 	return s->ops->flags_list(s, pipeline, out, n);
 }
 
+int store_schedule_put(struct store *s, const struct schedule_rec *r)
+{
+	return s->ops->schedule_put(s, r);
+}
+
+int store_schedule_get(struct store *s, const char *kind, const char *id,
+		       struct schedule_rec *out)
+{
+	return s->ops->schedule_get(s, kind, id, out);
+}
+
+int store_schedules_list(struct store *s, struct schedule_rec **out,
+			 size_t *n)
+{
+	return s->ops->schedules_list(s, out, n);
+}
+
+int store_schedule_delete(struct store *s, const char *kind,
+			  const char *id)
+{
+	return s->ops->schedule_delete(s, kind, id);
+}
+
+int store_schedule_lag(struct store *s, const char *kind, const char *id,
+		       int64_t lag_ms)
+{
+	return s->ops->schedule_lag(s, kind, id, lag_ms);
+}
+
 void flag_recs_free(struct flag_rec *v, size_t n)
 {
 	for (size_t i = 0; v && i < n; i++) {
@@ -198,6 +227,27 @@ void inbox_rec_release(struct inbox_rec *r)
 	free(r->user);
 	free(r->batch_id);
 	memset(r, 0, sizeof(*r));
+}
+
+void schedule_rec_release(struct schedule_rec *r)
+{
+	if (!r)
+		return;
+	free(r->kind);
+	free(r->id);
+	free(r->expr);
+	free(r->last_batch);
+	free(r->last_run);
+	memset(r, 0, sizeof(*r));
+}
+
+void schedule_recs_free(struct schedule_rec *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		schedule_rec_release(&v[i]);
+	free(v);
 }
 
 void run_recs_free(struct run_rec *v, size_t n)

@@ -103,6 +103,25 @@ struct inbox_rec {
 	int64_t at;		/* epoch ms of the delivery */
 };
 
+/* What the scheduler remembers about one schedule (src/sched/fire.h),
+ * so that a restart neither fires it twice nor forgets a fire. */
+struct schedule_rec {
+	char *kind;		/* "pipeline" or "job"; with id, the key */
+	char *id;		/* pipeline id, job id, or JOB@GROUP */
+	char *expr;		/* the schedule in words, to notice a change */
+	int64_t last_fire_at;	/* due time of the latest fire (epoch ms),
+				 * 0 = never fired */
+	int64_t next_fire_at;	/* the first due time not yet handled (fired
+				 * or skipped), 0 = none */
+	int64_t last_lag_ms;	/* start - due of the latest fire, -1 when
+				 * not known */
+	char *last_batch;	/* the latest fire's batch, or NULL */
+	char *last_run;		/* its first run, or NULL */
+	int64_t fires;		/* fires so far */
+	int64_t skipped;	/* due times not fired (overlap, catch-up) */
+	int64_t updated_at;	/* epoch ms of the last write */
+};
+
 struct run_filter {
 	const char *pipeline;	/* NULL = any */
 	const char *tenant;	/* NULL = any */
@@ -198,6 +217,24 @@ int store_flags_list(struct store *s, const char *pipeline,
 		     struct flag_rec **out, size_t *n);
 void flag_recs_free(struct flag_rec *v, size_t n);
 
+/* Inserts or replaces the schedule keyed by (r->kind, r->id).  Borrows
+ * the record. */
+int store_schedule_put(struct store *s, const struct schedule_rec *r);
+/* Finds the schedule (kind, id); fills *out (caller releases with
+ * schedule_rec_release()) or returns -ENOENT. */
+int store_schedule_get(struct store *s, const char *kind, const char *id,
+		       struct schedule_rec *out);
+/* Lists every schedule by kind then id.  Caller frees with
+ * schedule_recs_free(*out, *n). */
+int store_schedules_list(struct store *s, struct schedule_rec **out,
+			 size_t *n);
+/* Forgets the schedule (kind, id); no error when it is not stored. */
+int store_schedule_delete(struct store *s, const char *kind,
+			  const char *id);
+/* Sets last_lag_ms of the stored schedule (kind, id), if stored. */
+int store_schedule_lag(struct store *s, const char *kind, const char *id,
+		       int64_t lag_ms);
+
 void run_rec_release(struct run_rec *r);
 void step_rec_release(struct step_rec *st);
 void attempt_rec_release(struct attempt_rec *a);
@@ -208,6 +245,8 @@ void step_recs_free(struct step_rec *v, size_t n);
 void attempt_recs_free(struct attempt_rec *v, size_t n);
 void batch_recs_free(struct batch_rec *v, size_t n);
 void inbox_recs_free(struct inbox_rec *v, size_t n);
+void schedule_rec_release(struct schedule_rec *r);
+void schedule_recs_free(struct schedule_rec *v, size_t n);
 void strv_free(char **v, size_t n);
 
 #endif

@@ -42,6 +42,15 @@ struct store_ops {
 			const char *step, bool *tested);
 	int (*flags_list)(struct store *s, const char *pipeline,
 			  struct flag_rec **out, size_t *n);
+	int (*schedule_put)(struct store *s, const struct schedule_rec *r);
+	int (*schedule_get)(struct store *s, const char *kind,
+			    const char *id, struct schedule_rec *out);
+	int (*schedules_list)(struct store *s, struct schedule_rec **out,
+			      size_t *n);
+	int (*schedule_delete)(struct store *s, const char *kind,
+			       const char *id);
+	int (*schedule_lag)(struct store *s, const char *kind,
+			    const char *id, int64_t lag_ms);
 };
 
 struct store {

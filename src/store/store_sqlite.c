@@ -8,7 +8,7 @@
  *
  * Statuses are stored as their words and unset times (0) as NULL, so the
  * file reads well in the sqlite3 shell.  Batches and the result inbox
- * live in store_sqlite_batch.c.
+ * live in store_sqlite_batch.c, schedules in store_sqlite_sched.c.
  */
 #include "store_sqlite_int.h"
 
@@ -758,6 +758,11 @@ static const struct store_ops sqlite_ops = {
 	.flag_set = sq_flag_set,
 	.flag_get = sq_flag_get,
 	.flags_list = sq_flags_list,
+	.schedule_put = store_sqlite_schedule_put,
+	.schedule_get = store_sqlite_schedule_get,
+	.schedules_list = store_sqlite_schedules_list,
+	.schedule_delete = store_sqlite_schedule_delete,
+	.schedule_lag = store_sqlite_schedule_lag,
 };
 
 int store_sqlite_open(const char *path, struct store **out,

@@ -1,9 +1,10 @@
 /* store_sqlite_int.h - what the SQLite store's files share (private).
  *
  * store_sqlite.c opens the file and keeps runs, steps, attempts and
- * flags; store_sqlite_batch.c keeps batches and the result inbox.  Both
+ * flags; store_sqlite_batch.c keeps batches and the result inbox;
+ * store_sqlite_sched.c keeps the scheduler's schedules.  All
  * use the one connection and the one set of statements, prepared once
- * by store_sqlite.c.  Only those two files include this header.
+ * by store_sqlite.c.  Only those three files include this header.
  */
 #ifndef BATON_STORE_SQLITE_INT_H
 #define BATON_STORE_SQLITE_INT_H
@@ -42,6 +43,11 @@ enum stmt {
 	SQL_BATCHES_PRUNE,
 	SQL_INBOX_ADD,
 	SQL_INBOX_LIST,
+	SQL_SCHED_PUT,
+	SQL_SCHED_GET,
+	SQL_SCHED_LIST,
+	SQL_SCHED_DELETE,
+	SQL_SCHED_LAG,
 	NSQL
 };
 
@@ -161,6 +167,18 @@ int store_sqlite_inbox_add(struct store *base, const char *user,
 			   const char *batch_id, int64_t at);
 int store_sqlite_inbox_list(struct store *base, const char *user,
 			    struct inbox_rec **out, size_t *n);
+/* store_sqlite_sched.c: the store_ops entries for schedules (same
+ * contracts as store.h's store_schedule_put() and the others). */
+int store_sqlite_schedule_put(struct store *base,
+			      const struct schedule_rec *r);
+int store_sqlite_schedule_get(struct store *base, const char *kind,
+			      const char *id, struct schedule_rec *out);
+int store_sqlite_schedules_list(struct store *base,
+				struct schedule_rec **out, size_t *n);
+int store_sqlite_schedule_delete(struct store *base, const char *kind,
+				 const char *id);
+int store_sqlite_schedule_lag(struct store *base, const char *kind,
+			      const char *id, int64_t lag_ms);
 /* Deletes the finished batches without runs that finished before
  * before_ms (none when before_ms is 0), their inbox rows with them; part
  * of store_prune(). */

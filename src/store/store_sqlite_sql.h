@@ -10,7 +10,7 @@
 
 #include "store_sqlite_int.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 /* Column lists: the put statements bind them as ?1..?N in this order and
  * the readers read them back as columns 0..N-1. */
@@ -28,6 +28,9 @@
 	"id, source, job_id, pipeline, status, created_at, finished_at, "     \
 	"total, succeeded, failed, skipped, cancelled, summary_json, pid, "   \
 	"pid_start"
+#define SCHED_COLS                                                            \
+	"kind, id, expr, last_fire_at, next_fire_at, last_lag_ms, "           \
+	"last_batch, last_run, fires, skipped, updated_at"
 
 #define SET(c) c " = excluded." c
 
@@ -102,11 +105,28 @@ static const char schema_v2_sql[] =
 	"CREATE INDEX inbox_batch ON inbox (batch_id);"
 	"PRAGMA user_version = 2;";
 
+/* Version 3: what the scheduler remembers about each schedule, so that
+ * a restart neither fires a schedule twice nor forgets one
+ * (src/sched/fire.h).  kind is "pipeline" or "job". */
+static const char schema_v3_sql[] =
+	"CREATE TABLE schedules ("
+	" kind TEXT NOT NULL, id TEXT NOT NULL,"
+	" expr TEXT,"
+	" last_fire_at INTEGER, next_fire_at INTEGER,"
+	" last_lag_ms INTEGER,"
+	" last_batch TEXT, last_run TEXT,"
+	" fires INTEGER NOT NULL DEFAULT 0,"
+	" skipped INTEGER NOT NULL DEFAULT 0,"
+	" updated_at INTEGER,"
+	" PRIMARY KEY (kind, id));"
+	"PRAGMA user_version = 3;";
+
 /* migrations[v] takes a database from version v to v + 1, setting
  * user_version itself; version 0 is a new, empty file. */
 static const char *const migrations[SCHEMA_VERSION] = {
 	schema_v1_sql,
 	schema_v2_sql,
+	schema_v3_sql,
 };
 
 static const char *const stmt_sql[NSQL] = {
@@ -202,6 +222,21 @@ static const char *const stmt_sql[NSQL] = {
 			  "ON CONFLICT (user, batch_id) DO NOTHING",
 	[SQL_INBOX_LIST] = "SELECT user, batch_id, at FROM inbox "
 			   "WHERE user = ?1 ORDER BY at DESC, batch_id DESC",
+	[SQL_SCHED_PUT] =
+		"INSERT INTO schedules (" SCHED_COLS ") VALUES (?, ?, ?, ?, ?, "
+		"?, ?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET "
+		SET("expr") ", " SET("last_fire_at") ", " SET("next_fire_at")
+		", " SET("last_lag_ms") ", " SET("last_batch") ", "
+		SET("last_run") ", " SET("fires") ", " SET("skipped") ", "
+		SET("updated_at"),
+	[SQL_SCHED_GET] = "SELECT " SCHED_COLS " FROM schedules "
+			  "WHERE kind = ?1 AND id = ?2",
+	[SQL_SCHED_LIST] = "SELECT " SCHED_COLS " FROM schedules "
+			   "ORDER BY kind, id",
+	[SQL_SCHED_DELETE] = "DELETE FROM schedules "
+			     "WHERE kind = ?1 AND id = ?2",
+	[SQL_SCHED_LAG] = "UPDATE schedules SET last_lag_ms = ?3 "
+			  "WHERE kind = ?1 AND id = ?2",
 };
 
 #endif

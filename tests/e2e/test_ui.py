@@ -42,6 +42,15 @@ PIPELINES = {
             run: echo finished
             depends_on: [slow]
     """,
+    "nightly": """\
+        name: Nightly
+        description: Fires by itself every night
+        schedule: {cron: "0 3 * * *", timezone: Europe/Paris}
+        priority: high
+        steps:
+          - name: report
+            run: echo nightly
+    """,
     "sleepy": """\
         name: Sleepy
         description: One long step, to be stopped
@@ -160,6 +169,12 @@ def test_ui_run_one_step(server):
 
 def test_ui_pages_tenants_errors(server):
     browse(server, "pages")
+
+
+def test_ui_schedules_page(server):
+    """The Schedules page lists the scheduled pipeline with its next fire
+    times."""
+    browse(server, "schedules")
 
 
 def test_ui_assets_served_by_the_binary(server):

@@ -173,6 +173,29 @@ const scenarios = {
     await page.locator('tr.step-row[data-step="finish"][data-status="succeeded"]').waitFor();
   },
 
+  // The Schedules page lists the scheduled pipeline with its next fire
+  // times, which match the API's.
+  async schedules(page) {
+    await page.goto(`${args.base}/#/pipelines`);
+    await page.click('nav.mainnav a[data-nav="schedules"]');
+    const row = page.locator('tr[data-schedule="nightly"]');
+    await row.waitFor();
+    const text = await row.textContent();
+    assert(/every day at 03:00/.test(text), 'no description in: ' + text);
+    assert(/Europe\/Paris/.test(text), 'no time zone in: ' + text);
+    assert(/priority high/.test(text), 'no priority in: ' + text);
+    const api = await page.evaluate(async () => (await (await fetch('/api/v1/schedules')).json()));
+    const s = api.schedules.find((x) => x.id === 'nightly');
+    assert(s && s.next.length === 5, 'the API lists no next times');
+    const first = await row.locator('time.next-first').getAttribute('datetime');
+    assert(first === s.next[0], `first fire time ${first} is not the API's ${s.next[0]}`);
+    const shown = await row.locator('td.next-times time').count();
+    assert(shown === 5, `${shown} fire times shown, not 5`);
+    assert(await page.locator('nav.mainnav a[data-nav="schedules"].active').count() === 1,
+      'the nav link is not marked active');
+    await shot(page, 'schedules');
+  },
+
   // The other pages render, secrets never show, errors are words.
   async pages(page) {
     await page.goto(`${args.base}/#/tenants`);

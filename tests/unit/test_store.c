@@ -147,10 +147,10 @@ static void test_open_sets_up_file(void **state)
 	assert_int_equal(access(f->path, R_OK | W_OK), 0);
 	assert_string_equal(mode, "wal");
 	assert_int_equal(raw_int(f->path, "PRAGMA auto_vacuum"), 2);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 3);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master "
 					  "WHERE type = 'table'"),
-			 6);
+			 7);
 	free(mode);
 }
 
@@ -175,10 +175,10 @@ static void test_open_errors(void **state)
 	free(bad);
 
 	/* A file written by a newer baton is refused, not misread. */
-	raw_exec(f->path, "PRAGMA user_version = 3");
+	raw_exec(f->path, "PRAGMA user_version = 4");
 	assert_int_equal(store_open(f->path, &s, &err), -ENOTSUP);
 	assert_null(s);
-	assert_non_null(strstr(err.msg, "schema version 3"));
+	assert_non_null(strstr(err.msg, "schema version 4"));
 }
 
 static void test_run_roundtrip(void **state)

@@ -183,7 +183,7 @@ static void test_schema_has_batches(void **state)
 {
 	struct fix *f = *state;
 
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 3);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master "
 					  "WHERE type = 'table' AND name IN "
 					  "('batches', 'inbox')"),
@@ -537,7 +537,7 @@ static void test_upgrade_from_v1(void **state)
 
 	raw_exec(f->path, v1_sql);
 	assert_int_equal(store_open(f->path, &f->s, &err), 0);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 3);
 
 	/* Everything version 1 held is still there. */
 	assert_int_equal(store_run_get(f->s, "last", &run, NULL), 0);
@@ -573,8 +573,8 @@ static void test_upgrade_from_v1(void **state)
 	assert_int_equal(store_open(f->path, &f->s, &err), 0);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master "
 					  "WHERE type = 'table'"),
-			 6);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 2);
+			 7);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 3);
 }
 
 /* A failed upgrade leaves the file as it was, at version 1. */
@@ -598,7 +598,7 @@ static void test_upgrade_is_atomic(void **state)
 
 	raw_exec(f->path, "DROP TABLE inbox;");
 	assert_int_equal(store_open(f->path, &f->s, &err), 0);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 3);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

@@ -204,5 +204,8 @@ void http_release(struct engine *e);
 void http_notify(struct engine *e, const char *url, char *payload);
 /* Returns a malloced copy of text with the run's secrets replaced. */
 char *run_redact(const struct run *r, const char *text);
+/* failure.c: why s's attempt failed, as its error says, and its exit
+ * code in *code (-1 when it has none).  Caller frees. */
+char *failure_text(struct step_rt *s, int *code);
 
 #endif

@@ -1,12 +1,11 @@
-/* server.c - libmicrohttpd set-up, routing, replies, project
- * generations and the engine listener. */
+/* server.c - libmicrohttpd set-up, routing and the engine listener.
+ * Replies are in reply.c, project generations in gen.c. */
 #include "server_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,268 +29,6 @@ static const struct route *const route_groups[] = {
 	routes_misc, routes_pipelines, routes_runs, routes_batches,
 	routes_schedules,
 };
-
-/* ---- replies ---- */
-
-json_t *jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-json_t *jtime(int64_t ms)
-{
-	char buf[64];
-
-	if (ms <= 0)
-		return json_null();
-	time_format_utc(buf, sizeof(buf), ms);
-	return json_string(buf);
-}
-
-enum MHD_Result reply_queue(struct req *rq, unsigned status,
-			    struct MHD_Response *resp)
-{
-	const char *origin = MHD_lookup_connection_value(
-		rq->conn, MHD_HEADER_KIND, "Origin");
-	enum MHD_Result ret;
-
-	if (origin && rq->gen && auth_cors_allowed(rq->gen->auth, origin)) {
-		MHD_add_response_header(resp, "Access-Control-Allow-Origin",
-					origin);
-		MHD_add_response_header(resp, "Vary", "Origin");
-		MHD_add_response_header(
-			resp, "Access-Control-Expose-Headers",
-			"X-Log-Offset, X-Run-Status");
-	}
-	ret = MHD_queue_response(rq->conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-enum MHD_Result reply_text(struct req *rq, unsigned status,
-			   const char *mime, char *data, size_t len)
-{
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		len, data, MHD_RESPMEM_MUST_FREE);
-
-	MHD_add_response_header(resp, "Content-Type", mime);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	return reply_queue(rq, status, resp);
-}
-
-enum MHD_Result reply_json(struct req *rq, unsigned status, json_t *j)
-{
-	char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12));
-	size_t len = strlen(text);
-
-	json_decref(j);
-	/* A newline at the end makes curl output readable. */
-	text = xrealloc(text, len + 2);
-	text[len++] = '\n';
-	text[len] = '\0';
-	return reply_text(rq, status, "application/json", text, len);
-}
-
-enum MHD_Result reply_error(struct req *rq, unsigned status,
-			    const char *code, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return reply_json(rq, status,
-			  json_pack("{s:{s:s, s:s}}", "error", "code", code,
-				    "message", msg));
-}
-
-enum MHD_Result reply_store_error(struct req *rq, int rc, const char *msg)
-{
-	if (rc == -ENOENT)
-		return reply_error(rq, MHD_HTTP_NOT_FOUND, "not_found", "%s",
-				   msg);
-	if (rc == -EEXIST)
-		return reply_error(rq, MHD_HTTP_BAD_REQUEST, "bad_request",
-				   "%s", msg);
-	return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
-			   "the store failed: %s", msg ? msg : "unknown");
-}
-
-const char *req_query(struct req *rq, const char *key)
-{
-	const char *v = MHD_lookup_connection_value(
-		rq->conn, MHD_GET_ARGUMENT_KIND, key);
-
-	return v && *v ? v : NULL;
-}
-
-json_t *req_json(struct req *rq, enum MHD_Result *ret)
-{
-	json_error_t jerr;
-	json_t *j;
-
-	if (!rq->body || !rq->body_len) {
-		*ret = reply_error(rq, MHD_HTTP_BAD_REQUEST, "bad_request",
-				   "the request needs a JSON object body");
-		return NULL;
-	}
-	j = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES,
-		       &jerr);
-	if (!j) {
-		*ret = reply_error(rq, MHD_HTTP_BAD_REQUEST, "bad_request",
-				   "malformed JSON at line %d, column %d: %s",
-				   jerr.line, jerr.column, jerr.text);
-		return NULL;
-	}
-	if (!json_is_object(j)) {
-		json_decref(j);
-		*ret = reply_error(rq, MHD_HTTP_BAD_REQUEST, "bad_request",
-				   "the body must be a JSON object");
-		return NULL;
-	}
-	return j;
-}
-
-static void store_destroy(void *p)
-{
-	store_free(p);
-}
-
-struct store *req_store(struct req *rq)
-{
-	return server_store(rq->srv);
-}
-
-struct store *server_store(struct server *srv)
-{
-	struct store *s = pthread_getspecific(srv->store_key);
-	struct error err = {0};
-
-	if (s)
-		return s;
-	if (store_open(srv->cfg.store_location, &s, &err) < 0) {
-		fprintf(stderr, "baton serve: cannot open the store: %s\n",
-			err.msg);
-		return NULL;
-	}
-	pthread_setspecific(srv->store_key, s);
-	return s;
-}
-
-/* ---- generations ---- */
-
-struct gen *server_gen(struct server *s)
-{
-	struct gen *g;
-
-	pthread_mutex_lock(&s->gen_lock);
-	g = s->gen;
-	g->refs++;
-	pthread_mutex_unlock(&s->gen_lock);
-	return g;
-}
-
-/* Unlinks and frees g once nothing refers to it.  gen_lock held. */
-static void gen_put_locked(struct server *s, struct gen *g)
-{
-	if (--g->refs > 0)
-		return;
-	for (struct gen **pp = &s->gens; *pp; pp = &(*pp)->next)
-		if (*pp == g) {
-			*pp = g->next;
-			break;
-		}
-	gen_free(g);
-}
-
-void server_gen_ref(struct server *s, struct gen *g)
-{
-	pthread_mutex_lock(&s->gen_lock);
-	g->refs++;
-	pthread_mutex_unlock(&s->gen_lock);
-}
-
-void server_gen_put(struct server *s, struct gen *g)
-{
-	if (!g)
-		return;
-	pthread_mutex_lock(&s->gen_lock);
-	gen_put_locked(s, g);
-	pthread_mutex_unlock(&s->gen_lock);
-}
-
-void server_gen_put_pipeline(struct server *s, const struct pipeline *p)
-{
-	pthread_mutex_lock(&s->gen_lock);
-	for (struct gen *g = s->gens; g; g = g->next)
-		for (size_t i = 0; i < g->p->n; i++)
-			if (g->p->pipelines[i] == p) {
-				gen_put_locked(s, g);
-				goto out;
-			}
-out:
-	pthread_mutex_unlock(&s->gen_lock);
-}
-
-void server_maybe_reload(struct server *s)
-{
-	uint64_t sig = gen_files_sig(&s->cfg);
-	struct gen *g, *old;
-	char *why = NULL;
-
-	if (sig == s->files_sig)
-		return;
-	s->files_sig = sig;
-	g = gen_load(&s->cfg, &why);
-	pthread_mutex_lock(&s->gen_lock);
-	if (g) {
-		/* A pipeline that worked and now has errors keeps its last
-		 * good version: refuse the whole change. */
-		const char *id;
-		json_t *msgs, *m;
-		size_t i;
-		struct buf b;
-
-		buf_init(&b, 1 << 16);
-		json_object_foreach(g->broken, id, msgs) {
-			if (!project_find(s->gen->p, id))
-				continue;
-			json_array_foreach(msgs, i, m)
-				buf_addf(&b, "%s\n", json_string_value(m));
-		}
-		if (b.len) {
-			gen_free(g);
-			g = NULL;
-			why = buf_detach(&b);
-		}
-		buf_release(&b);
-	}
-	free(s->reload_error);
-	s->reload_error = why;
-	if (g) {
-		old = s->gen;
-		g->refs = 1;
-		g->next = s->gens;
-		s->gens = g;
-		s->gen = g;
-		gen_put_locked(s, old);
-	}
-	pthread_mutex_unlock(&s->gen_lock);
-	if (g && s->sched) {
-		/* Tenants may have moved to other preferred times. */
-		struct scheduler_world w = {g->p, g->t, g->js, g};
-
-		scheduler_set_world(s->sched, &w);
-	}
-	if (g)
-		fprintf(stderr, "baton serve: reloaded the project%s%s\n",
-			g->t ? " and tenants" : "", g->js ? " and jobs" : "");
-	else
-		fprintf(stderr, "baton serve: the change was not loaded, "
-				"the last good version stays in use:\n%s",
-			why);
-}
 
 /* ---- engine listener (engine thread) ---- */
 
@@ -685,6 +422,11 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr,
 }
 
 /* ---- lifecycle ---- */
+
+static void store_destroy(void *p)
+{
+	store_free(p);
+}
 
 static void *ticker_main(void *arg)
 {

@@ -106,7 +106,7 @@ struct route {
 extern const struct route routes_pipelines[], routes_runs[],
 	routes_batches[], routes_misc[], routes_schedules[];
 
-/* server.c: replies.  Every reply_* queues a response and returns
+/* reply.c: replies.  Every reply_* queues a response and returns
  * MHD's result.  reply_json takes ownership of j. */
 enum MHD_Result reply_json(struct req *rq, unsigned status, json_t *j);
 enum MHD_Result reply_error(struct req *rq, unsigned status,
@@ -131,7 +131,7 @@ struct store *server_store(struct server *srv);
 json_t *jstr(const char *s);
 json_t *jtime(int64_t ms);
 
-/* server.c: generations. */
+/* gen.c: generations. */
 struct gen *server_gen(struct server *s);	/* referenced */
 /* One more reference on g, which the caller holds already. */
 void server_gen_ref(struct server *s, struct gen *g);
@@ -150,7 +150,7 @@ int gen_load_jobs(const struct server_config *cfg, const struct project *p,
 void gen_free(struct gen *g);
 /* A signature of every file a generation reads (mtimes, sizes). */
 uint64_t gen_files_sig(const struct server_config *cfg);
-/* Reloads when the files changed; logs a refused change. */
+/* gen.c: reloads when the files changed; logs a refused change. */
 void server_maybe_reload(struct server *s);
 
 /* auth.c */

@@ -1,10 +1,11 @@
 /* store_sqlite_int.h - what the SQLite store's files share (private).
  *
- * store_sqlite.c opens the file and keeps runs, steps, attempts and
- * flags; store_sqlite_batch.c keeps batches and the result inbox;
+ * store_sqlite.c opens the file and keeps runs, steps and attempts;
+ * store_sqlite_flags.c keeps the steps' tested flags;
+ * store_sqlite_batch.c keeps batches and the result inbox;
  * store_sqlite_sched.c keeps the scheduler's schedules.  All
  * use the one connection and the one set of statements, prepared once
- * by store_sqlite.c.  Only those three files include this header.
+ * by store_sqlite.c.  Only those four files include this header.
  */
 #ifndef BATON_STORE_SQLITE_INT_H
 #define BATON_STORE_SQLITE_INT_H
@@ -155,6 +156,15 @@ int store_sqlite_read_rows(sqlite3_stmt *st, const struct row_kind *k,
  * described in err. */
 int store_sqlite_get(struct sqlite_store *s, const struct lookup *l,
 		     const char *id, void *out, struct error *err);
+
+/* store_sqlite_flags.c: the store_ops entries for tested flags (same
+ * contracts as store.h's store_flag_set() and the others). */
+int store_sqlite_flag_set(struct store *base, const char *pipeline,
+			  const char *step, bool tested, const char *by);
+int store_sqlite_flag_get(struct store *base, const char *pipeline,
+			  const char *step, bool *tested);
+int store_sqlite_flags_list(struct store *base, const char *pipeline,
+			    struct flag_rec **out, size_t *n);
 
 /* store_sqlite_batch.c: the store_ops entries for batches and the inbox
  * (same contracts as store.h's store_batch_put() and the others). */

@@ -629,6 +629,11 @@ struct run *engine_find_run(struct engine *e, const char *id)
 	return NULL;
 }
 
+void engine_set_tick(struct engine *e, int tick_ms)
+{
+	e->cfg.listener.tick_ms = tick_ms;
+}
+
 void engine_cancel_run(struct engine *e, struct run *r)
 {
 	(void)e;

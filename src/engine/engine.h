@@ -161,6 +161,9 @@ void engine_shutdown(struct engine *e, bool cancel);
 struct run *engine_find_run(struct engine *e, const char *id);
 /* Makes a run id: run_{YYYYmmddHHMMSS}_{8 hex} (UTC). */
 void run_make_id(char *out, size_t size);
+/* Sets how often the listener's on_tick runs (0 = never), so a server
+ * ticks only while it has something to do.  Engine thread only. */
+void engine_set_tick(struct engine *e, int tick_ms);
 /* Stops one run (as SIGINT does for all).  Engine thread only. */
 void engine_cancel_run(struct engine *e, struct run *r);
 

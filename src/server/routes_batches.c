@@ -163,6 +163,8 @@ void batches_on_tick(struct server *s)
 		*pp = b->next_batch;
 		batch_free(s, b);
 	}
+	if (!s->batches)
+		engine_set_tick(s->engine, 0);	/* idle: no wake-ups */
 }
 
 void batches_free(struct server *s)
@@ -205,6 +207,7 @@ static int start_fn(struct engine *e, void *arg)
 	fill(s, b);
 	b->next_batch = s->batches;
 	s->batches = b;
+	engine_set_tick(s->engine, 100);
 	engine_store_flush(s);
 	return 0;
 }

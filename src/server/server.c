@@ -129,7 +129,7 @@ void server_listener(struct server *s, struct engine_listener *l)
 {
 	l->on_event = on_event;
 	l->on_tick = on_tick;
-	l->tick_ms = 100;
+	l->tick_ms = 0;	/* only while API batches run: see routes_batches.c */
 	l->arg = s;
 }
 
@@ -436,9 +436,13 @@ static void *ticker_main(void *arg)
 
 	pthread_mutex_lock(&s->tick_lock);
 	while (!s->stopping) {
+		/* Live streams want a quick heartbeat and log follow; an
+		 * idle server wakes once a second, to notice file changes. */
+		long step_ms = hub_nclients(s->hub) ? 250 : 1000;
+
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_nsec += step_ms * 1000000L;
+		while (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}

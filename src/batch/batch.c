@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,16 +19,10 @@
 
 void batch_make_id(char *out, size_t size, const char *source)
 {
-	uint32_t rnd = 0;
-	time_t t = time(NULL);
-	struct tm tm;
-	char ts[32];
+	char prefix[64];
 
-	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-		rnd = (uint32_t)getpid() ^ (uint32_t)time_mono_ms();
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%Y%m%d%H%M%S", &tm);
-	snprintf(out, size, "bat_%s_%s_%08x", source, ts, rnd);
+	snprintf(prefix, sizeof(prefix), "bat_%s", source);
+	id_make(out, size, prefix);
 }
 
 static void record(struct store *s, const char *id, const struct batch_opts *o,

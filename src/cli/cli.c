@@ -30,6 +30,22 @@ void cli_error(const struct cmd_entry *cmd, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cli_add_param(const struct cmd_entry *cmd, struct kv **params,
+		  size_t *n, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg) {
+		cli_error(cmd, "--param needs KEY=VALUE, not '%s'", arg);
+		return -1;
+	}
+	*params = xrealloc(*params, (*n + 1) * sizeof(**params));
+	(*params)[*n] = (struct kv){.key = xstrndup(arg, (size_t)(eq - arg)),
+				    .val = xstrdup(eq + 1)};
+	(*n)++;
+	return 0;
+}
+
 void cli_usage(const struct cmd_entry *cmd, FILE *out)
 {
 	fprintf(out, "usage: baton %s\n\n%s\n", cmd->usage, cmd->summary);

@@ -48,6 +48,12 @@ struct cmd_entry {
 /* Prints "baton VERB: " + message to stderr. */
 void cli_error(const struct cmd_entry *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+struct kv;
+/* Appends KEY=VALUE (a --param) to the malloced array *params of *n
+ * entries; prints an error and returns -1 when arg has no '='.  Caller
+ * frees the keys, values and array. */
+int cli_add_param(const struct cmd_entry *cmd, struct kv **params,
+		  size_t *n, const char *arg);
 /* Prints usage and help of cmd to out. */
 void cli_usage(const struct cmd_entry *cmd, FILE *out);
 /* True (and prints help to stdout) if argv asks for --help / -h. */

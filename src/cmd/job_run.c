@@ -44,22 +44,6 @@ struct outcome {
 	int code;		/* an exit code that ends it all, or 0 */
 };
 
-static int add_param(struct run_args *a, const char *arg)
-{
-	const char *eq = strchr(arg, '=');
-
-	if (!eq || eq == arg) {
-		cli_error(&cmd_job, "--param needs KEY=VALUE, not '%s'", arg);
-		return -1;
-	}
-	a->params = xrealloc(a->params, (a->nparams + 1) * sizeof(*a->params));
-	a->params[a->nparams].key = xstrndup(arg, (size_t)(eq - arg));
-	a->params[a->nparams].val = xstrdup(eq + 1);
-	a->params[a->nparams].desc = NULL;
-	a->nparams++;
-	return 0;
-}
-
 static int parse(struct run_args *a, int argc, char **argv)
 {
 	enum { O_JOBS = 256, O_DRY };
@@ -84,7 +68,7 @@ static int parse(struct run_args *a, int argc, char **argv)
 			a->dry_run = true;
 		else if (c == 'q')
 			a->fo.exec.quiet = true;
-		else if (c == 'p' ? add_param(a, optarg) < 0
+		else if (c == 'p' ? cli_add_param(&cmd_job, &a->params, &a->nparams, optarg) < 0
 				  : cli_fanout_opt(&a->fo, &cmd_job, c,
 						   optarg) != 1)
 			return -1;

@@ -29,22 +29,6 @@ struct run_args {
 	const char *as_tenant;	/* a sub-pipeline run for its parent's tenant */
 };
 
-static int add_param(struct run_args *a, const char *arg)
-{
-	const char *eq = strchr(arg, '=');
-
-	if (!eq || eq == arg) {
-		cli_error(&cmd_run, "--param needs KEY=VALUE, not '%s'", arg);
-		return -1;
-	}
-	a->params = xrealloc(a->params, (a->nparams + 1) * sizeof(*a->params));
-	a->params[a->nparams].key = xstrndup(arg, (size_t)(eq - arg));
-	a->params[a->nparams].val = xstrdup(eq + 1);
-	a->params[a->nparams].desc = NULL;
-	a->nparams++;
-	return 0;
-}
-
 static int parse(struct run_args *a, int argc, char **argv)
 {
 	enum { O_PARENT = 256, O_OUTFILE, O_REPORT, O_FORMAT, O_DRY, O_AS };
@@ -70,7 +54,7 @@ static int parse(struct run_args *a, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "p:s:f:j:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (add_param(a, optarg) < 0)
+			if (cli_add_param(&cmd_run, &a->params, &a->nparams, optarg) < 0)
 				return -1;
 			break;
 		case 's':

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -31,16 +30,7 @@ int run_select(struct run *r, const struct run_spec *spec,
 
 void run_make_id(char *out, size_t size)
 {
-	uint32_t rnd = 0;
-	time_t t = time(NULL);
-	struct tm tm;
-	char ts[32];
-
-	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-		rnd = (uint32_t)getpid() ^ (uint32_t)time_mono_ms();
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%Y%m%d%H%M%S", &tm);
-	snprintf(out, size, "run_%s_%08x", ts, rnd);
+	id_make(out, size, "run");
 }
 
 /* params = declared defaults overridden by --param; all must be set. */

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "str.h"
 
@@ -113,4 +115,18 @@ void time_format_local(char *out, size_t size, int64_t wall_ms)
 
 	localtime_r(&t, &tm);
 	strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+void id_make(char *out, size_t size, const char *prefix)
+{
+	uint32_t rnd = 0;
+	time_t t = time(NULL);
+	struct tm tm;
+	char ts[32];
+
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = (uint32_t)getpid() ^ (uint32_t)time_mono_ms();
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y%m%d%H%M%S", &tm);
+	snprintf(out, size, "%s_%s_%08x", prefix, ts, rnd);
 }

@@ -18,6 +18,9 @@ int duration_parse(const char *s, int64_t *ms);
 void duration_format(char *out, size_t size, int64_t ms);
 /* Formats epoch ms as RFC 3339 UTC with milliseconds. */
 void time_format_utc(char *out, size_t size, int64_t wall_ms);
+/* Makes an id PREFIX_YYYYmmddHHMMSS_XXXXXXXX (UTC time, 32 random
+ * bits in hex): run and batch ids. */
+void id_make(char *out, size_t size, const char *prefix);
 /* Formats epoch ms as local "YYYY-mm-dd HH:MM:SS". */
 void time_format_local(char *out, size_t size, int64_t wall_ms);
 

@@ -19,81 +19,9 @@
 #include "util/error.h"
 #include "util/fs.h"
 
+#include "store_fixture.h"
+
 #define T0 1700000000000LL	/* an epoch ms to build times on */
-
-struct fix {
-	char dir[64];
-	char *path;
-	struct store *s;
-};
-
-static int setup(void **state)
-{
-	struct fix *f = xcalloc(1, sizeof(*f));
-	struct error err = { 0 };
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/baton-store-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	f->path = xasprintf("%s/state/sub/baton.db", f->dir);
-	assert_int_equal(store_open(f->path, &f->s, &err), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fix *f = *state;
-
-	store_free(f->s);
-	fs_remove_tree(f->dir);
-	free(f->path);
-	free(f);
-	return 0;
-}
-
-/* Reads one integer with a separate connection, as another process
- * (or the sqlite3 shell) would. */
-static int64_t raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int64_t v;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
-static void raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
-
-/* Like raw_int() for text; caller frees the result with free(). */
-static char *raw_text(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	char *v;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
 
 /* A minimal finished run; strings borrowed from the arguments. */
 static struct run_rec mkrun(char *id, char *pipeline, int64_t created,
@@ -767,6 +695,16 @@ static void test_two_processes(void **state)
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+static int setup(void **state)
+{
+	return fix_make(state, "state/sub/baton.db", true);
+}
+
+static int teardown(void **state)
+{
+	return fix_teardown(state);
+}
 
 int main(void)
 {

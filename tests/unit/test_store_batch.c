@@ -17,92 +17,10 @@
 #include "util/error.h"
 #include "util/fs.h"
 
+#include "store_fixture.h"
+
 #define T0 1700000000000LL	/* an epoch ms to build times on */
 #define DAY 86400000LL
-
-struct fix {
-	char dir[64];
-	char *path;
-	struct store *s;
-};
-
-/* Makes the temp dir and the path; the test opens the store itself. */
-static int setup_dir(void **state)
-{
-	struct fix *f = xcalloc(1, sizeof(*f));
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/baton-batch-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	f->path = xasprintf("%s/baton.db", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int setup(void **state)
-{
-	struct fix *f;
-	struct error err = { 0 };
-
-	setup_dir(state);
-	f = *state;
-	assert_int_equal(store_open(f->path, &f->s, &err), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fix *f = *state;
-
-	store_free(f->s);
-	fs_remove_tree(f->dir);
-	free(f->path);
-	free(f);
-	return 0;
-}
-
-/* Reads one integer with a separate connection, as the sqlite3 shell
- * would. */
-static int64_t raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int64_t v;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
-static void raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
-
-/* Like raw_int() for text; caller frees the result with free(). */
-static char *raw_text(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	char *v;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
 
 /* A minimal batch; strings borrowed from the arguments.  A final status
  * gets finished_at = created + 1000. */
@@ -603,6 +521,22 @@ static void test_upgrade_is_atomic(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define TD(fn) cmocka_unit_test_setup_teardown(fn, setup_dir, teardown)
+
+/* Makes the temp dir and the path; the test opens the store itself. */
+static int setup_dir(void **state)
+{
+	return fix_make(state, "baton.db", false);
+}
+
+static int setup(void **state)
+{
+	return fix_make(state, "baton.db", true);
+}
+
+static int teardown(void **state)
+{
+	return fix_teardown(state);
+}
 
 int main(void)
 {

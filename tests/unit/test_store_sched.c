@@ -19,62 +19,9 @@
 #include "util/error.h"
 #include "util/fs.h"
 
+#include "store_fixture.h"
+
 #define T0 1700000000000LL
-
-struct fix {
-	char dir[64];
-	char *path;
-	struct store *s;
-};
-
-static int setup(void **state)
-{
-	struct fix *f = xcalloc(1, sizeof(*f));
-	struct error err = {0};
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/baton-ssched-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	f->path = xasprintf("%s/baton.db", f->dir);
-	assert_int_equal(store_open(f->path, &f->s, &err), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fix *f = *state;
-
-	store_free(f->s);
-	fs_remove_tree(f->dir);
-	free(f->path);
-	free(f);
-	return 0;
-}
-
-static int64_t raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int64_t v;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
-static void raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
 
 static void test_roundtrip(void **state)
 {
@@ -199,6 +146,16 @@ static void test_upgrade_from_v2(void **state)
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+static int setup(void **state)
+{
+	return fix_make(state, "baton.db", true);
+}
+
+static int teardown(void **state)
+{
+	return fix_teardown(state);
+}
 
 int main(void)
 {
